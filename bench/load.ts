@@ -1,0 +1,79 @@
+/**
+ * The load generator of bench/http.ts, in its own process so that it never shares an event loop
+ * with the server it measures: receives one job over IPC, runs autocannon (a warm-up, then the
+ * measured run), answers with requests/s, p50, p99 and the error count, and exits.
+ */
+import autocannon from "autocannon";
+
+export interface LoadJob {
+	url: string;
+	method?: "GET" | "POST";
+	body?: string;
+	headers?: Record<string, string>;
+	/** Bearer tokens handed out in turn, one per request (POST /orders as many customers). */
+	tokens?: string[];
+	connections: number;
+	durationSeconds: number;
+	warmupSeconds: number;
+}
+
+export interface LoadResult {
+	requests: number;
+	/** Answered during the warm-up (not in the figures). */
+	warmupRequests: number;
+	requestsPerSecond: number;
+	p50Ms: number;
+	p99Ms: number;
+	/** Connection errors, timeouts and responses outside 2xx/3xx. */
+	errors: number;
+	statusCodes: Record<string, number>;
+}
+
+function run(job: LoadJob, seconds: number): Promise<autocannon.Result> {
+	let next = 0;
+	const tokens = job.tokens ?? [];
+	const request: autocannon.Request = {
+		method: job.method ?? "GET",
+		body: job.body,
+		headers: { ...job.headers, ...(job.body ? { "content-type": "application/json" } : {}) }
+	};
+	if (tokens.length)
+		request.setupRequest = req => ({
+			...req,
+			headers: { ...req.headers, authorization: `Bearer ${tokens[next++ % tokens.length]}` }
+		});
+	return autocannon({ url: job.url, connections: job.connections, duration: seconds, pipelining: 1, requests: [request] });
+}
+
+async function measure(job: LoadJob): Promise<LoadResult> {
+	const warmup = job.warmupSeconds > 0 ? await run(job, job.warmupSeconds) : null;
+	const r = await run(job, job.durationSeconds);
+	const statusCodes = Object.fromEntries(
+		Object.entries((r as unknown as { statusCodeStats: Record<string, { count: number }> }).statusCodeStats ?? {}).map(([k, v]) => [
+			k,
+			Number(v.count)
+		])
+	);
+	const bad = Object.entries(statusCodes)
+		.filter(([code]) => Number(code) >= 400)
+		.reduce((n, [, count]) => n + count, 0);
+	return {
+		requests: r.requests.total,
+		warmupRequests: warmup?.requests.total ?? 0,
+		requestsPerSecond: Math.round(r.requests.total / r.duration),
+		p50Ms: r.latency.p50,
+		p99Ms: r.latency.p99,
+		errors: r.errors + r.timeouts + bad,
+		statusCodes
+	};
+}
+
+process.once("message", (job: LoadJob) => {
+	measure(job).then(
+		result => process.send!(result, () => process.exit(0)),
+		err => {
+			console.error(err);
+			process.exit(1);
+		}
+	);
+});

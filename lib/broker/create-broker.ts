@@ -1,0 +1,25 @@
+/**
+ * Builds a broker with the services this node runs: those named in SERVICES, all when empty.
+ * Used by the runner (server.ts) and by tests, so tests start exactly what production starts.
+ * Services are loaded from their files so that `--hot` can reload a changed one.
+ */
+import { ServiceBroker, type BrokerOptions } from "moleculer";
+import { brokerOptions } from "../../moleculer.config";
+import { loadConfig } from "../config";
+import { domainServices } from "../../services/domain-services";
+
+export const SERVICE_NAMES = ["api", ...Object.keys(domainServices)];
+
+export function serviceFiles(names: string[]): string[] {
+	return (names.length ? names : SERVICE_NAMES).map(name => {
+		if (!SERVICE_NAMES.includes(name)) throw new Error(`Unknown service "${name}" in SERVICES (known: ${SERVICE_NAMES.join(", ")})`);
+		return require.resolve(`../../services/${name}.service`);
+	});
+}
+
+export function createBroker(overrides: Partial<BrokerOptions> = {}, services?: string[]): ServiceBroker {
+	const files = serviceFiles(services ?? loadConfig().services);
+	const broker = new ServiceBroker({ ...brokerOptions(), ...overrides });
+	for (const file of files) broker.loadService(file);
+	return broker;
+}

@@ -1,0 +1,85 @@
+/**
+ * Every setting the system reads, in one place, read from the environment at call time
+ * (tests and the runner change the environment before brokers are created).
+ */
+import path from "node:path";
+
+export type Env = Record<string, string | undefined>;
+
+function int(value: string | undefined, fallback: number): number {
+	if (value === undefined || value === "") return fallback;
+	const n = Number(value);
+	if (!Number.isFinite(n)) throw new Error(`Invalid number in configuration: "${value}"`);
+	return n;
+}
+
+function list(value: string | undefined): string[] {
+	return (value ?? "")
+		.split(",")
+		.map(s => s.trim())
+		.filter(Boolean);
+}
+
+/** Parses "15m", "7d", "3600" (seconds) into seconds. */
+export function parseDuration(value: string | undefined, fallbackSeconds: number): number {
+	if (!value) return fallbackSeconds;
+	const m = /^(\d+)\s*([smhd]?)$/.exec(value.trim());
+	if (!m) throw new Error(`Invalid duration in configuration: "${value}"`);
+	const n = Number(m[1]);
+	const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "" | "s" | "m" | "h" | "d"];
+	return n * unit;
+}
+
+export function loadConfig(env: Env = process.env) {
+	const nodeEnv = env.NODE_ENV ?? "development";
+	return {
+		nodeEnv,
+		isProduction: nodeEnv === "production",
+		port: int(env.PORT, 3000),
+		host: env.HOST ?? "0.0.0.0",
+		transporter: env.TRANSPORTER || null,
+		services: list(env.SERVICES),
+		nodeID: env.NODE_ID || undefined,
+		namespace: env.NAMESPACE ?? "",
+		logLevel: env.LOG_LEVEL ?? (nodeEnv === "test" ? "warn" : "info"),
+		logFormat: env.LOG_FORMAT ?? (nodeEnv === "production" ? "json" : "text"),
+		dataDir: path.resolve(env.DATA_DIR ?? "./data"),
+		dbUri: env.DB_URI || null,
+		redisUrl: env.REDIS_URL || null,
+		amqpUrl: env.AMQP_URL || null,
+		kafkaBrokers: list(env.KAFKA_BROKERS),
+		smtpUrl: env.SMTP_URL || null,
+		mailFrom: env.MAIL_FROM ?? "shop@localhost",
+		adminEmail: env.ADMIN_EMAIL ?? "admin@example.com",
+		adminPassword: env.ADMIN_PASSWORD || null,
+		jwtSecret: env.JWT_SECRET || null,
+		jwtAccessTtl: parseDuration(env.JWT_ACCESS_TTL, 15 * 60),
+		jwtRefreshTtl: parseDuration(env.JWT_REFRESH_TTL, 7 * 86400),
+		corsOrigins: list(env.CORS_ORIGINS),
+		rateLimitWindowMs: int(env.RATE_LIMIT_WINDOW_MS, 60_000),
+		rateLimitMax: int(env.RATE_LIMIT_MAX, 600),
+		/** Requests per signed-in user per window, on top of the per-IP limit (default: RATE_LIMIT_MAX). */
+		rateLimitUserMax: int(env.RATE_LIMIT_USER_MAX, int(env.RATE_LIMIT_MAX, 600)),
+		/** Register, login and refresh: requests per client IP per login window. */
+		rateLimitLoginMax: int(env.RATE_LIMIT_LOGIN_MAX, 20),
+		rateLimitLoginWindowMs: int(env.RATE_LIMIT_LOGIN_WINDOW_MS, 60_000),
+		/** Proxies in front of the gateway whose X-Forwarded-For / X-Forwarded-Proto are trusted (0: none). */
+		trustProxyHops: int(env.TRUST_PROXY, 0),
+		hstsMaxAge: int(env.HSTS_MAX_AGE, 31_536_000),
+		httpTimeoutMs: int(env.HTTP_TIMEOUT_MS, 30_000),
+		shutdownTimeoutMs: int(env.SHUTDOWN_TIMEOUT_MS, 10_000),
+		responseCacheTtlMs: int(env.RESPONSE_CACHE_TTL_MS, 10_000),
+		loginMaxFailures: int(env.LOGIN_MAX_FAILURES, 5),
+		loginLockMs: int(env.LOGIN_LOCK_MS, 15 * 60_000),
+		requestTimeoutMs: int(env.REQUEST_TIMEOUT_MS, 10_000),
+		dbConnectTimeoutMs: int(env.DB_CONNECT_TIMEOUT_MS, 5_000),
+		metricsPort: env.METRICS_PORT ? int(env.METRICS_PORT, 3030) : null
+	};
+}
+
+export type Config = ReturnType<typeof loadConfig>;
+
+/** The database URI of one service: `<SERVICE>_DB_URI`, else `DB_URI`, else null (embedded store). */
+export function serviceDbUri(service: string, env: Env = process.env): string | null {
+	return env[`${service.toUpperCase()}_DB_URI`] || env.DB_URI || null;
+}

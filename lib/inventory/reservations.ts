@@ -1,0 +1,311 @@
+/**
+ * Order reservations: all-or-nothing over an order's lines, atomic under concurrency on every
+ * adapter, idempotent per orderId.
+ *
+ * Reserve: the reservation record is inserted first ("reserving"); its unique orderId makes every
+ * further call for the order a duplicate, which answers the existing outcome (waiting for it when
+ * still in flight). Then, line by line in productId order, the item is updated with
+ * `inc { reserved: q, available: -q }` on condition `available >= q`, so the database decides
+ * between concurrent orders and stock is never oversold. Each applied line is then recorded in
+ * the reservation's `applied`. When a line is short, the applied lines are given back and the
+ * reservation ends "failed" (failedProductId); otherwise it ends "reserved".
+ *
+ * Ownership: every write to a "reserving" reservation increments `version` and is conditional on
+ * the version its writer last saw, so exactly one worker owns it at a time; a worker whose write
+ * fails has been replaced (see recovery), gives back the one line it applied but could not record,
+ * and leaves the rest to the new owner.
+ *
+ * Crash recovery: a worker that dies half-way leaves the reservation "reserving" with `applied`
+ * listing the lines it holds. When the order.created event is re-driven (the orders reconciler)
+ * and finds it unchanged for RESERVATION_STUCK_AFTER_MS, it takes ownership (conditional on the
+ * version), gives back the recorded lines, and runs the reservation again from the start.
+ *
+ * Crash windows are all on the safe side: a change of an item is recorded after it succeeded, and
+ * a record is dropped before its quantity is given back, so a crash at the wrong moment can leave
+ * a quantity held that no reservation lists (visible as `reserved`, fixable by an admin), never a
+ * quantity given back twice or handed to two orders.
+ *
+ * Release (reserved -> released) and commit (reserved -> committed) are one conditional update of
+ * the reservation's status, so of two concurrent or repeated calls one does the work and the other
+ * answers the state it finds; then the lines are given back (release) or turned into sold stock
+ * (commit: onHand -q, reserved -q, available unchanged).
+ */
+import { ConflictError, NotFoundError } from "../errors";
+import { DuplicateKeyError, type Store } from "../store";
+import type { ItemDoc, ReservationDoc, ReservationLine, ReservationStatus } from "./collections";
+import { RESERVATION_STUCK_AFTER_MS } from "./constants";
+import { nowIso, type OpContext } from "./op-context";
+import { normalizeLines, publicLines, withItemIds, type OrderLine } from "./order-lines";
+import type { Stock } from "./stock";
+
+export interface ReserveOutcome {
+	status: ReservationStatus;
+	/** The product that was short, when status is "failed". */
+	productId?: string;
+}
+
+export interface Logger {
+	warn(...args: unknown[]): void;
+	error(...args: unknown[]): void;
+}
+
+export interface ReservationsOptions {
+	stuckAfterMs?: number;
+	logger?: Logger;
+}
+
+const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+
+export class Reservations {
+	private readonly stuckAfterMs: number;
+	private readonly logger?: Logger;
+
+	constructor(
+		private readonly store: Store<ReservationDoc>,
+		private readonly stock: Stock,
+		opts: ReservationsOptions = {}
+	) {
+		this.stuckAfterMs = opts.stuckAfterMs ?? RESERVATION_STUCK_AFTER_MS;
+		this.logger = opts.logger;
+	}
+
+	private get items(): Store<ItemDoc> {
+		return this.stock.items;
+	}
+
+	async find(orderId: string): Promise<ReservationDoc | null> {
+		return this.store.findOne({ orderId });
+	}
+
+	/**
+	 * Reserves every line of the order or none. A repeated call (same orderId) changes nothing and
+	 * answers the first call's outcome, emitting its event again so a re-driven order.created
+	 * completes a flow whose event was lost; the items of a repeated call are not looked at.
+	 */
+	async reserve(op: OpContext, orderId: string, items: OrderLine[]): Promise<ReserveOutcome> {
+		const lines = await withItemIds(this.items, normalizeLines(items));
+		const at = nowIso();
+		let reservation: ReservationDoc;
+		try {
+			reservation = await this.store.insert({
+				orderId,
+				status: "reserving",
+				lines,
+				applied: [],
+				version: 0,
+				createdAt: at,
+				updatedAt: at
+			});
+		} catch (err) {
+			if (!(err instanceof DuplicateKeyError)) throw err;
+			return this.settle(op, orderId, true);
+		}
+		return this.run(op, reservation);
+	}
+
+	/**
+	 * Gives the order's reserved stock back. Idempotent: released (or failed, nothing held) answers as
+	 * is; of concurrent calls one wins the status change and gives back, the others answer "released".
+	 * A crash between the status change and the give-back leaves the quantity held (never doubled).
+	 */
+	async release(op: OpContext, orderId: string): Promise<ReserveOutcome> {
+		for (;;) {
+			const reservation = await this.existing(orderId);
+			if (reservation.status === "released" || reservation.status === "failed") return { status: reservation.status };
+			if (reservation.status !== "reserved") throw invalidState(reservation, "released");
+			// One conditional status change decides between concurrent release/commit calls.
+			if (!(await this.transition(reservation, "released"))) continue;
+			for (const line of reservation.lines) await this.giveBack(op, orderId, line, "order released");
+			await op.emit("inventory.released", orderId, { orderId, items: publicLines(reservation.lines) });
+			return { status: "released" };
+		}
+	}
+
+	/**
+	 * Turns the order's reserved stock into sold stock. Idempotent: committed answers as is; of
+	 * concurrent calls one wins the status change. A crash between the status change and the item
+	 * updates leaves the quantity held as reserved (available is right; onHand overstates it).
+	 */
+	async commit(op: OpContext, orderId: string): Promise<ReserveOutcome> {
+		for (;;) {
+			const reservation = await this.existing(orderId);
+			if (reservation.status === "committed") return { status: "committed" };
+			if (reservation.status !== "reserved") throw invalidState(reservation, "committed");
+			if (!(await this.transition(reservation, "committed"))) continue;
+			for (const line of reservation.lines) await this.takeSold(op, orderId, line);
+			await op.emit("inventory.committed", orderId, { orderId, items: publicLines(reservation.lines) });
+			return { status: "committed" };
+		}
+	}
+
+	/** Applies the lines of a reservation this worker owns (status reserving, `version` as given). */
+	private async run(op: OpContext, reservation: ReservationDoc): Promise<ReserveOutcome> {
+		const { orderId } = reservation;
+		let version = reservation.version;
+		const applied: ReservationLine[] = [];
+		const held: ItemDoc[] = [];
+		let shortOf = reservation.lines.find(l => !l.itemId)?.productId;
+
+		for (const line of shortOf ? [] : reservation.lines) {
+			const after = await this.items.updateById(
+				line.itemId!,
+				{ inc: { reserved: line.quantity, available: -line.quantity, seq: 1 }, set: { updatedAt: nowIso() } },
+				{ available: { gte: line.quantity } }
+			);
+			if (!after) {
+				shortOf = line.productId;
+				break;
+			}
+			await this.stock.movements.record(op, after, {
+				type: "reserve",
+				quantity: line.quantity,
+				inc: { reserved: line.quantity },
+				orderId
+			});
+			const recorded = await this.store.updateById(
+				reservation.id,
+				{ set: { applied: [...applied, line], updatedAt: nowIso() }, inc: { version: 1 } },
+				{ status: "reserving", version }
+			);
+			if (!recorded) {
+				// Another worker took this reservation over: this line is held but unrecorded, so it is ours to give back.
+				await this.giveBack(op, orderId, line, "reservation taken over");
+				return this.settle(op, orderId, false);
+			}
+			version++;
+			applied.push(line);
+			held.push(after);
+		}
+
+		if (shortOf) {
+			// Drop the record first, then give back: a crash in between leaves stock held, never given twice.
+			const failed = await this.store.updateById(
+				reservation.id,
+				{ set: { status: "failed", failedProductId: shortOf, applied: [], updatedAt: nowIso() }, inc: { version: 1 } },
+				{ status: "reserving", version }
+			);
+			if (!failed) return this.settle(op, orderId, false);
+			for (const line of applied) await this.giveBack(op, orderId, line, "reservation failed: rolled back");
+			return this.report(op, failed, true);
+		}
+
+		const reserved = await this.store.updateById(
+			reservation.id,
+			{ set: { status: "reserved", updatedAt: nowIso() }, inc: { version: 1 } },
+			{ status: "reserving", version }
+		);
+		if (!reserved) return this.settle(op, orderId, false);
+		try {
+			return await this.report(op, reserved, true);
+		} finally {
+			// Even when a listener of inventory.reserved failed (local emits wait for local handlers).
+			for (const item of held) await this.stock.lowStock.checkDrop(op, item);
+		}
+	}
+
+	/**
+	 * The outcome of a reservation someone else created: waits while it is in flight, and takes over
+	 * one that stayed "reserving" without any write for stuckAfterMs (its worker died): rolls back
+	 * the lines it recorded as applied, then reserves again as the new owner.
+	 */
+	private async settle(op: OpContext, orderId: string, reemit: boolean): Promise<ReserveOutcome> {
+		const deadline = Date.now() + 2 * this.stuckAfterMs + 1000;
+		let wait = 5;
+		for (;;) {
+			const reservation = await this.existing(orderId);
+			if (reservation.status !== "reserving") return this.report(op, reservation, reemit);
+			if (Date.now() - Date.parse(reservation.updatedAt) >= this.stuckAfterMs) {
+				const claimed = await this.store.updateById(
+					reservation.id,
+					{ set: { applied: [], updatedAt: nowIso() }, inc: { version: 1 } },
+					{ status: "reserving", version: reservation.version }
+				);
+				if (claimed) {
+					this.logger?.warn(`Reservation of order ${orderId} was abandoned while reserving; rolling it back and retrying`);
+					for (const line of reservation.applied ?? [])
+						await this.giveBack(op, orderId, line, "abandoned reservation rolled back");
+					return this.run(op, claimed);
+				}
+				continue;
+			}
+			if (Date.now() > deadline) return { status: "reserving" };
+			await sleep(wait);
+			wait = Math.min(wait * 2, 200);
+		}
+	}
+
+	/** The outcome of a settled reservation, emitting its event (again) when asked. */
+	private async report(op: OpContext, reservation: ReservationDoc, emit: boolean): Promise<ReserveOutcome> {
+		const { orderId, status } = reservation;
+		if (status === "failed") {
+			const productId = reservation.failedProductId!;
+			if (emit) await op.emit("inventory.reservation_failed", orderId, { orderId, reason: "out_of_stock", productId });
+			return { status, productId };
+		}
+		if (status === "reserved" && emit) await op.emit("inventory.reserved", orderId, { orderId, items: publicLines(reservation.lines) });
+		return { status };
+	}
+
+	private async existing(orderId: string): Promise<ReservationDoc> {
+		const reservation = await this.store.findOne({ orderId });
+		if (!reservation) throw new NotFoundError("Reservation", orderId);
+		return reservation;
+	}
+
+	private async transition(reservation: ReservationDoc, to: ReservationStatus): Promise<boolean> {
+		const moved = await this.store.updateById(
+			reservation.id,
+			{ set: { status: to, updatedAt: nowIso() }, inc: { version: 1 } },
+			{ status: reservation.status }
+		);
+		return moved !== null;
+	}
+
+	/** Gives a held line back to its item (reserved -q, available +q). */
+	private async giveBack(op: OpContext, orderId: string, line: ReservationLine, reason: string): Promise<void> {
+		const q = line.quantity;
+		const after = await this.items.updateById(
+			line.itemId!,
+			{ inc: { reserved: -q, available: q, seq: 1 }, set: { updatedAt: nowIso() } },
+			{ reserved: { gte: q } }
+		);
+		if (!after) {
+			this.logger?.error(`Cannot give back ${q} of product ${line.productId} for order ${orderId}: the item holds less (or is gone)`);
+			return;
+		}
+		await this.stock.movements.record(op, after, { type: "release", quantity: q, inc: { reserved: -q }, orderId, reason });
+		await this.stock.lowStock.checkRise(after);
+	}
+
+	/** Ships a held line: it leaves both onHand and reserved (available unchanged). */
+	private async takeSold(op: OpContext, orderId: string, line: ReservationLine): Promise<void> {
+		const q = line.quantity;
+		const after = await this.items.updateById(
+			line.itemId!,
+			{ inc: { onHand: -q, reserved: -q, seq: 1 }, set: { updatedAt: nowIso() } },
+			{ reserved: { gte: q }, onHand: { gte: q } }
+		);
+		if (!after) {
+			this.logger?.error(`Cannot commit ${q} of product ${line.productId} for order ${orderId}: the item holds less (or is gone)`);
+			return;
+		}
+		await this.stock.movements.record(op, after, {
+			type: "commit",
+			quantity: q,
+			inc: { onHand: -q, reserved: -q },
+			orderId,
+			reason: "order shipped"
+		});
+	}
+}
+
+function invalidState(reservation: ReservationDoc, to: ReservationStatus): ConflictError {
+	return new ConflictError(
+		`The reservation of this order is ${reservation.status}; it cannot become ${to}`,
+		"INVALID_RESERVATION_STATE",
+		{
+			orderId: reservation.orderId,
+			status: reservation.status
+		}
+	);
+}

@@ -1,0 +1,155 @@
+/**
+ * What the orders service does on the events of the other services (docs/order-flow.md), as
+ * plain functions of the event data. Each is idempotent by state: the move goes through
+ * transitionOrder's conditional update, and an event whose move is already done (a redelivery, a
+ * re-drive) or no longer possible meets an IllegalTransitionError and changes nothing.
+ *
+ * Two races are compensated here, because nobody else would see them:
+ * - stock reserved for an order cancelled while it was still pending (order.cancelled from pending
+ *   does not release): the reservation is released;
+ * - a charge that succeeded for an order cancelled while confirmed: the payment is refunded.
+ */
+import type { Store } from "../store";
+import type { CancelReason, OrderDoc, OrderStatus } from "./collection";
+import { IllegalTransitionError, transitionOrder, updateOrderFields, type TransitionRequest } from "./order-state";
+
+export interface FlowDeps {
+	store: Store<OrderDoc>;
+	/** Emits the order.* event of a transition that just happened. */
+	announce(order: OrderDoc, previousStatus: OrderStatus): Promise<void>;
+	releaseStock(orderId: string): Promise<unknown>;
+	refundPayment(orderId: string): Promise<unknown>;
+	logger: { info(...a: unknown[]): void; debug(...a: unknown[]): void; warn(...a: unknown[]): void };
+}
+
+export interface InventoryReservedData {
+	orderId: string;
+}
+export interface ReservationFailedData {
+	orderId: string;
+	reason?: string;
+	productId?: string;
+}
+export interface PaymentSucceededData {
+	orderId: string;
+	paymentId?: string;
+	brand?: string;
+	last4?: string;
+}
+export interface PaymentFailedData {
+	orderId: string;
+	paymentId?: string;
+	reason?: string;
+}
+export interface PaymentRefundedData {
+	orderId: string;
+	paymentId?: string;
+}
+export interface ShipmentData {
+	orderId: string;
+	shipmentId?: string;
+}
+
+/** The outcome of one attempted move: the order after it, or why nothing happened. */
+type Moved = { moved: true; order: OrderDoc } | { moved: false; status?: OrderStatus };
+
+async function move(deps: FlowDeps, orderId: string, req: TransitionRequest): Promise<Moved> {
+	try {
+		const { order, previousStatus } = await transitionOrder(deps.store, orderId, req);
+		await deps.announce(order, previousStatus);
+		return { moved: true, order };
+	} catch (err) {
+		if (err instanceof IllegalTransitionError) {
+			deps.logger.debug(`Order ${orderId} is ${err.from}: ${req.to} by ${req.by} changes nothing`);
+			return { moved: false, status: err.from };
+		}
+		if ((err as { code?: number }).code === 404) {
+			deps.logger.warn(`Event for unknown order ${orderId} ignored`);
+			return { moved: false };
+		}
+		throw err;
+	}
+}
+
+const cancel = (by: string, cancelReason: CancelReason, extra?: TransitionRequest["extra"]): TransitionRequest => ({
+	to: "cancelled",
+	by,
+	cancelReason,
+	extra
+});
+
+export async function onInventoryReserved(deps: FlowDeps, data: InventoryReservedData, by = "inventory"): Promise<void> {
+	const r = await move(deps, data.orderId, { to: "confirmed", from: ["pending"], by });
+	if (!r.moved && r.status === "cancelled") {
+		deps.logger.info(`Stock was reserved for the cancelled order ${data.orderId}: releasing it`);
+		await deps.releaseStock(data.orderId);
+	}
+}
+
+export async function onReservationFailed(deps: FlowDeps, data: ReservationFailedData, by = "inventory"): Promise<void> {
+	const note = data.productId ? `out of stock: ${data.productId}` : undefined;
+	await move(deps, data.orderId, { ...cancel(by, "out_of_stock"), from: ["pending"], note });
+}
+
+export async function onPaymentSucceeded(deps: FlowDeps, data: PaymentSucceededData, by = "payments"): Promise<void> {
+	const r = await move(deps, data.orderId, {
+		to: "paid",
+		from: ["confirmed"],
+		by,
+		extra: order => ({
+			payment: {
+				...order.payment,
+				status: "succeeded",
+				...(data.paymentId ? { paymentId: data.paymentId } : {}),
+				...(data.brand ? { brand: data.brand } : {}),
+				...(data.last4 ? { last4: data.last4 } : {})
+			}
+		})
+	});
+	if (!r.moved && r.status === "cancelled") {
+		deps.logger.info(`A charge succeeded for the cancelled order ${data.orderId}: refunding it`);
+		await deps.refundPayment(data.orderId);
+	}
+}
+
+export async function onPaymentFailed(deps: FlowDeps, data: PaymentFailedData, by = "payments"): Promise<void> {
+	const r = await move(deps, data.orderId, {
+		...cancel(by, "payment_failed", order => ({
+			payment: {
+				...order.payment,
+				status: "failed",
+				...(data.paymentId ? { paymentId: data.paymentId } : {}),
+				...(data.reason ? { failureReason: data.reason } : {})
+			}
+		})),
+		from: ["confirmed"],
+		note: data.reason
+	});
+	// Cancelled meanwhile (by the customer): the order still shows how its payment ended.
+	if (!r.moved && r.status === "cancelled")
+		await updateOrderFields(deps.store, data.orderId, order =>
+			order.payment?.status === "pending"
+				? { payment: { ...order.payment, status: "failed", ...(data.reason ? { failureReason: data.reason } : {}) } }
+				: null
+		);
+}
+
+/** Not a status change: the order's payment shows refunded. */
+export async function onPaymentRefunded(deps: FlowDeps, data: PaymentRefundedData): Promise<void> {
+	await updateOrderFields(deps.store, data.orderId, order =>
+		order.payment && order.payment.status !== "refunded" ? { payment: { ...order.payment, status: "refunded" } } : null
+	);
+}
+
+export async function onShipmentShipped(deps: FlowDeps, data: ShipmentData, by = "shipping"): Promise<void> {
+	await move(deps, data.orderId, { to: "shipped", from: ["paid"], by });
+}
+
+/** A delivery overtaking its shipped event (possible across nodes) still walks paid -> shipped -> delivered. */
+export async function onShipmentDelivered(deps: FlowDeps, data: ShipmentData, by = "shipping"): Promise<void> {
+	const r = await move(deps, data.orderId, { to: "delivered", from: ["shipped"], by });
+	if (!r.moved && r.status === "paid") {
+		await move(deps, data.orderId, { to: "shipped", from: ["paid"], by });
+		await move(deps, data.orderId, { to: "delivered", from: ["shipped"], by });
+	}
+}

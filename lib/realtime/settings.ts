@@ -1,0 +1,27 @@
+/**
+ * Settings of the realtime service, read from the environment at call time:
+ * REALTIME_PING_INTERVAL_MS (30000): heartbeat; a socket that has not answered the previous ping is dropped.
+ * REALTIME_AUTH_TIMEOUT_MS (5000): how long a socket opened without `?token=` has to send `{type:"auth", token}`.
+ */
+import type { Env } from "../config";
+
+function positive(env: Env, name: string, fallback: number): number {
+	const value = env[name];
+	if (value === undefined || value === "") return fallback;
+	const n = Number(value);
+	if (!Number.isFinite(n) || n <= 0) throw new Error(`Invalid ${name} in configuration: "${value}"`);
+	return n;
+}
+
+export function realtimeSettings(env: Env = process.env) {
+	return {
+		path: "/ws",
+		pingIntervalMs: positive(env, "REALTIME_PING_INTERVAL_MS", 30_000),
+		authTimeoutMs: positive(env, "REALTIME_AUTH_TIMEOUT_MS", 5_000),
+		/** A client this far behind (bytes queued) is dropped rather than buffered without end. */
+		maxBufferedBytes: 1024 * 1024,
+		maxMessageBytes: 16 * 1024
+	};
+}
+
+export type RealtimeSettings = ReturnType<typeof realtimeSettings>;

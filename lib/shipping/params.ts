@@ -1,0 +1,14 @@
+/** Parameter schemas of the shipping actions (strict: unknown fields are a 422). */
+import { TARGET_STATUSES } from "./transitions";
+
+const id = { type: "string", empty: false, max: 128 };
+
+export const idParams = { id };
+
+export const statusParams = { id, status: { type: "enum", values: TARGET_STATUSES } };
+
+export const listParams = {
+	orderId: { ...id, optional: true },
+	page: { type: "number", convert: true, integer: true, positive: true, optional: true },
+	pageSize: { type: "number", convert: true, integer: true, positive: true, max: 100, optional: true }
+};

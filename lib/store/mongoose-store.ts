@@ -1,0 +1,186 @@
+/**
+ * MongoDB store on moleculer-db-adapter-mongoose and mongoose 8. One connection per URI is shared
+ * by the collections of a process (the adapter's own connect() binds to mongoose's global
+ * connection, which breaks with two databases in one process, so the connection is made here).
+ * Conditional updates are findOneAndUpdate on the condition, atomic in the server.
+ */
+import mongoose, { Schema, type Connection, type Model } from "mongoose";
+import MongooseAdapter from "moleculer-db-adapter-mongoose";
+import { newId } from "../ids";
+import { toMongoFilter, toMongoUpdate } from "./mongo-filter";
+import {
+	DuplicateKeyError,
+	type CollectionSpec,
+	type Doc,
+	type FieldSpec,
+	type Filter,
+	type FindOptions,
+	type Store,
+	type Update
+} from "./types";
+
+interface Shared {
+	conn: Connection;
+	users: number;
+}
+
+const connections = new Map<string, Shared>();
+
+async function acquire(uri: string, timeoutMs: number): Promise<Connection> {
+	let shared = connections.get(uri);
+	if (!shared) {
+		const conn = mongoose.createConnection(uri, { serverSelectionTimeoutMS: timeoutMs, connectTimeoutMS: timeoutMs });
+		shared = { conn, users: 0 };
+		connections.set(uri, shared);
+		try {
+			await conn.asPromise();
+		} catch (err) {
+			connections.delete(uri);
+			await conn.close().catch(() => undefined);
+			throw err;
+		}
+	}
+	shared.users++;
+	await shared.conn.asPromise();
+	return shared.conn;
+}
+
+async function release(uri: string): Promise<void> {
+	const shared = connections.get(uri);
+	if (!shared) return;
+	if (--shared.users <= 0) {
+		connections.delete(uri);
+		await shared.conn.close();
+	}
+}
+
+function schemaType(f: FieldSpec) {
+	switch (f.type) {
+		case "string":
+			return String;
+		case "integer":
+		case "number":
+			return Number;
+		case "boolean":
+			return Boolean;
+		case "json":
+			return Schema.Types.Mixed;
+	}
+}
+
+type Raw = Record<string, unknown> & { _id: string };
+
+function toDoc<T extends Doc>(raw: Raw | null | undefined): T | null {
+	if (!raw) return null;
+	const { _id, ...rest } = raw;
+	return { id: _id, ...rest } as T;
+}
+
+export class MongooseStore<T extends Doc = Doc> implements Store<T> {
+	readonly kind = "mongoose" as const;
+	readonly collection: string;
+	private model!: Model<Raw>;
+	private conn: Connection | null = null;
+
+	constructor(
+		private readonly spec: CollectionSpec,
+		private readonly uri: string,
+		private readonly connectTimeoutMs: number
+	) {
+		this.collection = spec.name;
+	}
+
+	async connect(): Promise<void> {
+		const definition: Record<string, unknown> = { _id: { type: String } };
+		for (const [name, f] of Object.entries(this.spec.fields)) {
+			definition[name] = { type: schemaType(f), index: f.index || undefined, default: f.default };
+			// An optional unique field may be absent on many documents, as in NeDB and SQL (NULLs differ).
+			if (f.unique) definition[name] = { ...(definition[name] as object), index: { unique: true, sparse: !f.required } };
+		}
+		const schema = new Schema(definition, { versionKey: false, strict: true, minimize: false, collection: this.spec.name });
+		for (const idx of this.spec.indexes ?? []) {
+			schema.index(Object.fromEntries(idx.fields.map(f => [f, 1])), { unique: !!idx.unique });
+		}
+		this.conn = await acquire(this.uri, this.connectTimeoutMs);
+		// The adapter holds the model so that moleculer-db conventions (adapter.model) stay usable.
+		// eslint-disable-next-line @typescript-eslint/no-explicit-any
+		const adapter = new (MongooseAdapter as any)(this.uri, {});
+		adapter.model = this.conn.models[this.spec.name] ?? this.conn.model(this.spec.name, schema);
+		adapter.conn = this.conn;
+		this.model = adapter.model;
+		await this.model.init().catch(() => undefined);
+	}
+
+	async disconnect(): Promise<void> {
+		if (!this.conn) return;
+		this.conn = null;
+		await release(this.uri);
+	}
+
+	async ping(): Promise<void> {
+		if (!this.conn || this.conn.readyState !== 1) throw new Error(`${this.collection} store is not connected`);
+		await this.conn.db!.command({ ping: 1 });
+	}
+
+	async insert(doc: Omit<T, "id"> & { id?: string }): Promise<T> {
+		const { id, ...rest } = doc as Record<string, unknown>;
+		try {
+			const created = await this.model.create({ ...rest, _id: (id as string) ?? newId() });
+			return toDoc<T>(created.toObject() as Raw)!;
+		} catch (err) {
+			throw this.mapError(err);
+		}
+	}
+
+	async findById(id: string): Promise<T | null> {
+		return toDoc<T>(await this.model.findOne({ _id: id }).lean<Raw>());
+	}
+
+	async findOne(where: Filter): Promise<T | null> {
+		return toDoc<T>(await this.model.findOne(toMongoFilter(where)).lean<Raw>());
+	}
+
+	async find(options: FindOptions = {}): Promise<T[]> {
+		let q = this.model.find(toMongoFilter(options.where));
+		if (options.sort?.length)
+			q = q.sort(Object.fromEntries(options.sort.map(([f, d]) => [f === "id" ? "_id" : f, d === "asc" ? 1 : -1])));
+		if (options.offset) q = q.skip(options.offset);
+		if (options.limit) q = q.limit(options.limit);
+		const rows = await q.lean<Raw[]>();
+		return rows.map(r => toDoc<T>(r)!);
+	}
+
+	async count(where?: Filter): Promise<number> {
+		return this.model.countDocuments(toMongoFilter(where));
+	}
+
+	async updateById(id: string, update: Update, where?: Filter): Promise<T | null> {
+		try {
+			const raw = await this.model
+				.findOneAndUpdate({ ...toMongoFilter(where), _id: id }, toMongoUpdate(update), { new: true })
+				.lean<Raw>();
+			return toDoc<T>(raw);
+		} catch (err) {
+			throw this.mapError(err);
+		}
+	}
+
+	async updateMany(where: Filter, update: Update): Promise<number> {
+		const res = await this.model.updateMany(toMongoFilter(where), toMongoUpdate(update));
+		return res.modifiedCount;
+	}
+
+	async removeById(id: string): Promise<boolean> {
+		return (await this.model.deleteOne({ _id: id })).deletedCount > 0;
+	}
+
+	async removeMany(where: Filter): Promise<number> {
+		return (await this.model.deleteMany(toMongoFilter(where))).deletedCount;
+	}
+
+	private mapError(err: unknown): unknown {
+		const e = err as { code?: number; keyPattern?: Record<string, unknown> };
+		if (e?.code === 11000) return new DuplicateKeyError(this.collection, Object.keys(e.keyPattern ?? {}));
+		return err;
+	}
+}

@@ -1,0 +1,92 @@
+/**
+ * The storage contract every service codes against. One implementation per adapter (NeDB,
+ * Sequelize, Mongoose); each keeps a string `id` and offers an atomic conditional update, so
+ * domain code never does read-then-write for invariants such as "stock never negative".
+ */
+
+export type Primitive = string | number | boolean | null;
+
+export interface Comparison {
+	eq?: Primitive;
+	ne?: Primitive;
+	gt?: number | string;
+	gte?: number | string;
+	lt?: number | string;
+	lte?: number | string;
+	in?: Primitive[];
+	/** Case-insensitive substring match. */
+	contains?: string;
+}
+
+export type Condition = Primitive | Comparison;
+
+/** Field conditions are ANDed; `$or` holds alternatives. */
+export interface Filter {
+	[field: string]: Condition | Filter[] | undefined;
+	$or?: Filter[];
+}
+
+export type SortSpec = Array<[field: string, direction: "asc" | "desc"]>;
+
+export interface FindOptions {
+	where?: Filter;
+	sort?: SortSpec;
+	limit?: number;
+	offset?: number;
+}
+
+export interface Update {
+	set?: Record<string, unknown>;
+	inc?: Record<string, number>;
+}
+
+export type FieldType = "string" | "integer" | "number" | "boolean" | "json";
+
+export interface FieldSpec {
+	type: FieldType;
+	required?: boolean;
+	index?: boolean;
+	unique?: boolean;
+	default?: unknown;
+}
+
+export interface CollectionSpec {
+	/** Collection / table name, unique within the database. */
+	name: string;
+	fields: Record<string, FieldSpec>;
+	/** Compound indexes. */
+	indexes?: Array<{ fields: string[]; unique?: boolean }>;
+}
+
+export type Doc = { id: string } & Record<string, unknown>;
+
+export interface Store<T extends Doc = Doc> {
+	readonly collection: string;
+	readonly kind: "nedb" | "sequelize" | "mongoose";
+	connect(): Promise<void>;
+	disconnect(): Promise<void>;
+	/** Cheap round trip to the database, for readiness checks. */
+	ping(): Promise<void>;
+	/** Inserts a document; `id` is generated unless given. Throws DuplicateKeyError on a unique clash. */
+	insert(doc: Omit<T, "id"> & { id?: string }): Promise<T>;
+	findById(id: string): Promise<T | null>;
+	findOne(where: Filter): Promise<T | null>;
+	find(options?: FindOptions): Promise<T[]>;
+	count(where?: Filter): Promise<number>;
+	/** Atomically applies `update` to the document with this id if it also matches `where`; null when nothing matched. */
+	updateById(id: string, update: Update, where?: Filter): Promise<T | null>;
+	updateMany(where: Filter, update: Update): Promise<number>;
+	removeById(id: string): Promise<boolean>;
+	removeMany(where: Filter): Promise<number>;
+}
+
+/** A unique index refused the write. */
+export class DuplicateKeyError extends Error {
+	constructor(
+		public readonly collection: string,
+		public readonly fields: string[]
+	) {
+		super(`Duplicate key in ${collection} (${fields.join(", ") || "unique index"})`);
+		this.name = "DuplicateKeyError";
+	}
+}

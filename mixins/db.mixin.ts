@@ -1,0 +1,80 @@
+/**
+ * Gives a service its own collections on the database its environment names:
+ * `<SERVICE>_DB_URI`, else `DB_URI`, else the embedded NeDB store under DATA_DIR/<service>/.
+ * A database that cannot be reached at start fails the service at once with one clear line.
+ */
+import path from "node:path";
+import type { ServiceSchema } from "moleculer";
+import { loadConfig, serviceDbUri } from "../lib/config";
+import { maskUri } from "../lib/mask-uri";
+import { createStore, type CollectionSpec, type Doc, type Store } from "../lib/store";
+
+export interface DbThis {
+	stores: Record<string, Store>;
+	/** Which database this service uses, password masked (for logs and /health). */
+	dbDescription: string;
+	store<T extends Doc>(name: string): Store<T>;
+	dbHealth(): Promise<void>;
+}
+
+export class DatabaseUnavailableError extends Error {
+	constructor(service: string, where: string, cause: unknown) {
+		super(`Service "${service}" cannot reach its database ${where}: ${(cause as Error)?.message ?? cause}`);
+		this.name = "DatabaseUnavailableError";
+		// The message says everything an operator needs; a stack trace would only bury it.
+		this.stack = `${this.name}: ${this.message}`;
+	}
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout;
+	const timeout = new Promise<never>((_, reject) => {
+		timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms (${what})`)), ms);
+	});
+	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
+	return {
+		created() {
+			const config = loadConfig();
+			const uri = serviceDbUri(this.name);
+			const dataDir = config.dataDir === path.resolve(":memory:") ? null : path.join(config.dataDir, this.name);
+			this.dbDescription = uri ? maskUri(uri) : dataDir ? `embedded NeDB at ${dataDir}` : "embedded NeDB in memory";
+			this.stores = {};
+			for (const spec of collections) {
+				this.stores[spec.name] = createStore(spec, { uri, dataDir, connectTimeoutMs: config.dbConnectTimeoutMs });
+			}
+		},
+
+		async started() {
+			const { dbConnectTimeoutMs } = loadConfig();
+			try {
+				for (const store of Object.values(this.stores as Record<string, Store>)) {
+					await withTimeout(store.connect(), dbConnectTimeoutMs + 1000, `connecting ${store.collection}`);
+				}
+			} catch (err) {
+				await Promise.all(Object.values(this.stores as Record<string, Store>).map(s => s.disconnect().catch(() => undefined)));
+				throw new DatabaseUnavailableError(this.name, this.dbDescription, err);
+			}
+			this.logger.info(`Connected to ${this.dbDescription}`);
+		},
+
+		async stopped() {
+			await Promise.all(Object.values(this.stores as Record<string, Store>).map(s => s.disconnect()));
+		},
+
+		methods: {
+			store<T extends Doc>(name: string): Store<T> {
+				const s = this.stores[name];
+				if (!s) throw new Error(`Unknown collection ${name}`);
+				return s as unknown as Store<T>;
+			},
+			async dbHealth() {
+				await Promise.all(
+					Object.values(this.stores as Record<string, Store>).map(s => withTimeout(s.ping(), 2000, `ping ${s.collection}`))
+				);
+			}
+		}
+	};
+}

@@ -1,0 +1,155 @@
+/**
+ * Lets a service publish its domain events to the external brokers and declare consumers:
+ *
+ *   mixins: [DbMixin(...), MessagingMixin<MyThis>({ consumers: [
+ *     { event: "order.created", queue: "order_created", handler(ctx) { ... } },
+ *     { event: "product.created", topic: "product.events", group: "inventory-consumer-group", handler(ctx) { ... } }
+ *   ] })]
+ *
+ * The handler is written once, as a Moleculer event handler (`ctx.params` is the envelope), and
+ * runs whether the event came from the bus or from a broker. Without the consumer's broker URL,
+ * the mixin subscribes it to the bus event. With it, the bus event is ignored by this service (it
+ * still reaches every other listener) and the work comes from the broker instead, so it runs once:
+ * on the broker's delivery, with a context carrying the event's correlation id as request id.
+ *
+ * A handler throws to say it failed. From the bus, the failure is logged (warn for a client
+ * error, which no retry cures; error otherwise) and never reaches the emitter. From a broker, the
+ * message is retried with backoff and dead-lettered in the end (lib/messaging/amqp.ts, kafka.ts,
+ * redis.ts); a client error is dead-lettered at once.
+ *
+ * Lifecycle: the consumers start after every other `started` of the service (its stores and its
+ * own state are ready by then) and stop, drained, before any other `stopped`.
+ */
+import type { Context, EventEndpoint, Service, ServiceSchema } from "moleculer";
+import type { DomainEvent } from "../lib/events";
+import { describeError, isPermanent } from "../lib/messaging/envelope";
+import { MessagingHub, type ConsumerSource } from "../lib/messaging/hub";
+import type { QueueName, TopicName } from "../lib/messaging/routes";
+import type { Delivery } from "../lib/messaging/types";
+import { requestScope } from "../lib/request-context";
+
+export interface MessageConsumer<S = Service> extends ConsumerSource {
+	queue?: QueueName;
+	topic?: TopicName;
+	/**
+	 * false: the service subscribes to the bus event itself (and asks `consumesFromBroker(event)`
+	 * whether to ignore it); the mixin only runs the broker's consumer.
+	 */
+	bus?: false;
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any
+	handler(this: S, ctx: Context<DomainEvent<any>, any>): Promise<void> | void;
+}
+
+export interface MessagingThis {
+	/** The node's hub; null when no broker URL is set. */
+	messaging: MessagingHub | null;
+	/** The consumers being started (once the service is registered). */
+	messagingConsumers?: Promise<void>;
+	/** Whether this service's consumer of `event` takes its work from a configured broker (and so ignores the bus event). */
+	consumesFromBroker(event: string): boolean;
+}
+
+type Self = Service & MessagingThis;
+
+/** Meta of a context built for a broker delivery. */
+export interface DeliveryMeta {
+	$delivery?: Delivery;
+}
+
+function validate(consumers: MessageConsumer<never>[]): void {
+	const events = new Set<string>();
+	for (const c of consumers) {
+		const sources = [c.queue, c.topic, c.stream].filter(Boolean).length;
+		if (sources > 1) throw new Error(`Consumer of ${c.event}: give one of queue, topic or stream`);
+		if ((c.topic || c.stream) && !c.group) throw new Error(`Consumer of ${c.event}: a topic or stream needs a group`);
+		if (events.has(c.event)) throw new Error(`Two consumers of ${c.event} in one service`);
+		events.add(c.event);
+	}
+}
+
+export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<S>[] } = {}): Partial<ServiceSchema> {
+	const consumers = (opts.consumers ?? []) as unknown as MessageConsumer<Self>[];
+	validate(consumers as MessageConsumer<never>[]);
+
+	async function started(this: Self) {
+		if (!this.messaging) return;
+		await this.messaging.start();
+		const active = consumers.filter(c => this.messaging!.takesOver(c));
+		if (!active.length) return;
+		// Moleculer registers the service (its actions become callable) right after the last `started`:
+		// take work only from then on, so what a handler does is never visible before the service is.
+		this.messagingConsumers = new Promise<void>(resolve => setImmediate(resolve))
+			.then(() => consume.call(this, active))
+			.catch((err: Error) => this.logger.error(`Starting the consumers of ${this.name} failed: ${err.message}`));
+	}
+
+	async function consume(this: Self, active: MessageConsumer<Self>[]) {
+		await this.messaging!.consume(
+			this,
+			active.map(c => ({
+				...c,
+				handle: (event: DomainEvent<unknown>, delivery: Delivery) => {
+					const ctx = this.broker.ContextFactory.create(this.broker, null as unknown as EventEndpoint, event, {
+						requestID: event.correlationid || event.id,
+						meta: { $delivery: delivery }
+					}) as Context<DomainEvent<unknown>> & { eventName?: string; eventType?: string; service?: Service };
+					ctx.eventName = event.type;
+					ctx.eventType = "emit";
+					ctx.service = this;
+					return requestScope.run({ requestId: ctx.requestID ?? undefined }, async () => {
+						await c.handler.call(this, ctx);
+					});
+				}
+			}))
+		);
+		this.logger.info(
+			`Consuming ${active.map(c => c.queue ?? `${c.topic ?? c.stream} (${c.group})`).join(", ")} instead of the bus events`
+		);
+	}
+
+	async function stopped(this: Self) {
+		await this.messagingConsumers;
+		await this.messaging?.release(this);
+	}
+
+	const events: NonNullable<ServiceSchema["events"]> = {};
+	for (const c of consumers.filter(c => c.bus !== false)) {
+		events[c.event] = {
+			async handler(this: Self, ctx: Context<DomainEvent<unknown>>) {
+				// The broker delivers this work; the bus event is for the other listeners.
+				if (this.messaging?.takesOver(c)) return;
+				try {
+					await c.handler.call(this, ctx);
+				} catch (err) {
+					this.logger[isPermanent(err) ? "warn" : "error"](
+						`Handling ${ctx.eventName} ${ctx.params?.id ?? ""} (${ctx.params?.subject ?? ""}) failed: ${describeError(err)}`
+					);
+				}
+			}
+		};
+	}
+
+	return {
+		created(this: Self) {
+			this.messaging = MessagingHub.acquire(this.broker, this);
+		},
+		merged(schema: Partial<ServiceSchema>) {
+			// Consumers start after every other `started` and stop (drained) before every other `stopped`,
+			// which Moleculer runs in reverse order.
+			const last = (key: "started" | "stopped", fn: unknown) => {
+				const list = ([] as unknown[]).concat(schema[key] ?? []).filter(f => f && f !== fn);
+				(schema as Record<string, unknown>)[key] = [...list, fn];
+			};
+			last("started", started);
+			last("stopped", stopped);
+		},
+		started,
+		stopped,
+		events,
+		methods: {
+			consumesFromBroker(this: Self, event: string): boolean {
+				return consumers.some(c => c.event === event && !!this.messaging?.takesOver(c));
+			}
+		}
+	} as unknown as Partial<ServiceSchema>;
+}

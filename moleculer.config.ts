@@ -1,0 +1,82 @@
+/**
+ * Broker options, built from the environment: the same code runs as one process (no transporter)
+ * or as one node per service (TRANSPORTER=nats://...), with Redis as cacher when REDIS_URL is set.
+ */
+import type { BrokerOptions } from "moleculer";
+import { loadConfig, type Env } from "./lib/config";
+import { StrictValidator } from "./lib/broker/strict-validator";
+import { RequestScopeMiddleware } from "./lib/broker/request-scope.middleware";
+import { jsonFormatter, textFormatter } from "./lib/broker/log-formatter";
+import { GatewayPrometheusReporter } from "./lib/broker/gateway-prometheus-reporter";
+import { logShippers } from "./lib/broker/log-shipper";
+
+type BrokerMetricsReporter = NonNullable<Exclude<BrokerOptions["metrics"], boolean | undefined>>["reporter"];
+
+export function brokerOptions(env: Env = process.env): BrokerOptions {
+	const config = loadConfig(env);
+	return {
+		namespace: config.namespace,
+		nodeID: config.nodeID,
+		transporter: config.transporter as BrokerOptions["transporter"],
+		serializer: "JSON",
+		cacher: config.redisUrl
+			? {
+					type: "Redis",
+					options: {
+						prefix: `${config.namespace || "shop"}-cache`,
+						ttl: 300,
+						redis: config.redisUrl as unknown as Record<string, unknown>
+					}
+				}
+			: // Cloned, so a caller that changes a cached result cannot corrupt the cache.
+				{ type: "Memory", options: { ttl: 300, maxParamsLength: 200, clone: true } },
+		logger: [
+			{
+				type: "Console",
+				options: {
+					level: config.logLevel,
+					colors: false,
+					formatter: config.logFormat === "json" ? jsonFormatter : textFormatter
+				}
+			},
+			// Ships records (LOG_SHIP_LEVEL, info by default) to the logs service over the bus.
+			...logShippers(env)
+		] as BrokerOptions["logger"],
+		logLevel: config.logLevel as BrokerOptions["logLevel"],
+		requestTimeout: config.requestTimeoutMs,
+		retryPolicy: {
+			enabled: true,
+			retries: 3,
+			delay: 100,
+			maxDelay: 1000,
+			factor: 2,
+			// Only failures where the request never reached a handler are retried, so nothing runs twice.
+			// A handler's own errors, nested calls' included, are marked `retryable: false` by RequestScopeMiddleware.
+			check: (err: Error) =>
+				(err as { retryable?: boolean }).retryable !== false &&
+				["ServiceNotFoundError", "ServiceNotAvailableError", "BrokerDisconnectedError"].includes(err.name)
+		},
+		circuitBreaker: {
+			enabled: true,
+			threshold: 0.5,
+			minRequestCount: 20,
+			windowTime: 60,
+			halfOpenTime: 10_000,
+			check: (err: Error) => ((err as { code?: number }).code ?? 500) >= 500
+		},
+		contextParamsCloning: false,
+		heartbeatInterval: 5,
+		heartbeatTimeout: 15,
+		tracking: { enabled: true, shutdownTimeout: 10_000 },
+		disableBalancer: false,
+		registry: { strategy: "RoundRobin", preferLocal: true },
+		metrics: {
+			enabled: true,
+			reporter: new GatewayPrometheusReporter({ port: config.metricsPort ?? 0, path: "/metrics" }) as unknown as BrokerMetricsReporter
+		},
+		validator: new StrictValidator(),
+		middlewares: [RequestScopeMiddleware]
+	};
+}
+
+export default brokerOptions();

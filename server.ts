@@ -1,0 +1,44 @@
+/**
+ * Starts this node: every service (the default, all-in-one) or those named in SERVICES, over
+ * TRANSPORTER when set. `--repl` opens Moleculer's REPL; `--hot` reloads services on change.
+ */
+import { createBroker } from "./lib/broker/create-broker";
+import { loadConfig } from "./lib/config";
+
+async function main() {
+	const args = new Set(process.argv.slice(2));
+	const config = loadConfig();
+	if (config.isProduction && !config.jwtSecret) {
+		console.error("Refusing to start: JWT_SECRET must be set when NODE_ENV=production");
+		process.exit(1);
+	}
+	const broker = createBroker({ hotReload: args.has("--hot") });
+
+	let stopping = false;
+	const stop = async (signal: string) => {
+		if (stopping) return;
+		stopping = true;
+		broker.logger.info(`${signal} received, draining and stopping`);
+		const ok = await broker.stop().then(
+			() => true,
+			err => (broker.logger.error("Error while stopping:", err), false)
+		);
+		process.exit(ok ? 0 : 1);
+	};
+	process.on("SIGTERM", () => void stop("SIGTERM"));
+	process.on("SIGINT", () => void stop("SIGINT"));
+
+	try {
+		await broker.start();
+	} catch (err) {
+		console.error(`Failed to start: ${(err as Error).message}`);
+		await broker.stop().catch(() => undefined);
+		process.exit(1);
+	}
+	// A node without transporter or gateway has no open handle of its own; it still runs until told to stop.
+	const keepAlive = setInterval(() => undefined, 1 << 30);
+	process.once("beforeExit", () => clearInterval(keepAlive));
+	if (args.has("--repl")) await broker.repl();
+}
+
+void main();

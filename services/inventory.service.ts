@@ -1,0 +1,322 @@
+/**
+ * Inventory: on-hand, reserved and available stock per product, order reservations (all or
+ * nothing, idempotent per orderId), the movement ledger and low-stock alerts. Routes are relative
+ * to /api/v1; the gateway enforces `auth` and `roles`. The domain lives in lib/inventory/ (see
+ * reservations.ts for the concurrency and crash-recovery rules); this file wires it to actions
+ * and events.
+ *
+ * Consumes product.created (creates the item), order.created (reserves), order.cancelled from
+ * confirmed|paid (releases), order.shipped (commits). Emits inventory.created|adjusted|reserved|
+ * reservation_failed|released|committed|low_stock (data as in docs/order-flow.md). With a broker
+ * configured, the work comes from it instead of the bus (mixins/messaging.mixin.ts): product.events
+ * in group inventory-consumer-group (KAFKA_BROKERS), queues order_created, inventory_release and
+ * inventory_commit (AMQP_URL).
+ */
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { Errors } from "moleculer";
+import { invalidField } from "../lib/errors";
+import { emitDomainEvent, type DomainEvent } from "../lib/events";
+import type { Store } from "../lib/store";
+import {
+	COLLECTIONS,
+	itemsCollection,
+	movementsCollection,
+	reservationsCollection,
+	type ItemDoc,
+	type MovementDoc,
+	type ReservationDoc
+} from "../lib/inventory/collections";
+import { SOURCE, SYSTEM_ACTOR } from "../lib/inventory/constants";
+import {
+	onOrderCancelled,
+	onOrderCreated,
+	onOrderShipped,
+	onProductCreated,
+	type OrderCancelledData,
+	type OrderCreatedData,
+	type OrderShippedData,
+	type ProductCreatedData
+} from "../lib/inventory/event-handlers";
+import { HandledEvents } from "../lib/inventory/handled-events";
+import { createInventory, type Inventory } from "../lib/inventory/inventory";
+import type { OpContext } from "../lib/inventory/op-context";
+import type { OrderLine } from "../lib/inventory/order-lines";
+import {
+	adjustParams,
+	checkParams,
+	createParams,
+	historyParams,
+	idParams,
+	listParams,
+	orderIdParams,
+	productIdParams,
+	reserveParams,
+	updateParams
+} from "../lib/inventory/params";
+import { toPublicItem, toPublicMovement } from "../lib/inventory/shape";
+import { DbMixin, type DbThis } from "../mixins/db.mixin";
+import { MessagingMixin } from "../mixins/messaging.mixin";
+import type { RequestMeta } from "../types/moleculer";
+import { findPage } from "../lib/store/page";
+
+type Meta = RequestMeta & { $location?: string };
+type Ctx<P = Record<string, never>> = Context<P, Meta>;
+type EventCtx<T> = Context<DomainEvent<T>, Meta>;
+
+interface InventoryState {
+	inv?: Inventory;
+	handled: HandledEvents;
+}
+
+interface InventoryMethods {
+	inventory(): Inventory;
+	op(ctx: Ctx<unknown>): OpContext;
+	handleEvent<T>(ctx: EventCtx<T>, handler: (inv: Inventory, op: OpContext, data: T) => Promise<void>): Promise<void>;
+}
+
+type InventoryThis = Service & DbThis & InventoryState & InventoryMethods;
+
+const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, DbThis & InventoryState, InventoryThis> = {
+	name: "inventory",
+	mixins: [
+		DbMixin(COLLECTIONS),
+		MessagingMixin<InventoryThis>({
+			consumers: [
+				{
+					event: "product.created",
+					topic: "product.events",
+					group: "inventory-consumer-group",
+					handler(ctx: EventCtx<ProductCreatedData>) {
+						return this.handleEvent(ctx, onProductCreated);
+					}
+				},
+				{
+					event: "order.created",
+					queue: "order_created",
+					handler(ctx: EventCtx<OrderCreatedData>) {
+						return this.handleEvent(ctx, onOrderCreated);
+					}
+				},
+				{
+					event: "order.cancelled",
+					queue: "inventory_release",
+					handler(ctx: EventCtx<OrderCancelledData>) {
+						return this.handleEvent(ctx, onOrderCancelled);
+					}
+				},
+				{
+					event: "order.shipped",
+					queue: "inventory_commit",
+					handler(ctx: EventCtx<OrderShippedData>) {
+						return this.handleEvent(ctx, onOrderShipped);
+					}
+				}
+			]
+		})
+	],
+
+	created(this: InventoryThis) {
+		this.handled = new HandledEvents();
+	},
+
+	actions: {
+		/** 409 when the product already has an item: the unique productId decides under concurrency, and a retried POST answers 409. */
+		create: {
+			rest: "POST /inventory",
+			roles: ["admin"],
+			params: createParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ productId: string; onHand: number; lowStockThreshold?: number }>) {
+				const { productId, onHand, lowStockThreshold } = ctx.params;
+				const item = await this.inventory().stock.create(this.op(ctx), productId, onHand, lowStockThreshold);
+				ctx.meta.$statusCode = 201;
+				ctx.meta.$location = `/api/v1/inventory/${item.id}`;
+				return toPublicItem(item);
+			}
+		},
+
+		/** `lowStock=true`: items at or below their threshold (the alert latch), `false`: the others. */
+		list: {
+			rest: "GET /inventory",
+			roles: ["admin"],
+			params: listParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ page: number; pageSize: number; lowStock?: boolean }>) {
+				const { page, pageSize, lowStock } = ctx.params;
+				const where = lowStock === undefined ? {} : { lowStockAlerted: lowStock };
+				const items = this.inventory().stock.items;
+				return findPage(items, where, page, pageSize, toPublicItem);
+			}
+		},
+
+		/** Public: whether a quantity of a product can be ordered now (a snapshot, not a hold). */
+		check: {
+			rest: "GET /inventory/check",
+			auth: "public",
+			params: checkParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ productId: string; quantity: number }>) {
+				const { productId, quantity } = ctx.params;
+				const item = await this.inventory().stock.byProduct(productId);
+				return { productId, quantity, available: item.available, sufficient: item.available >= quantity };
+			}
+		},
+
+		get: {
+			rest: "GET /inventory/:id",
+			roles: ["admin"],
+			params: idParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ id: string }>) {
+				return toPublicItem(await this.inventory().stock.byId(ctx.params.id));
+			}
+		},
+
+		/**
+		 * Sets onHand (optimistic, retried on a concurrent change; 409 below the reserved quantity)
+		 * and/or the threshold (idempotent). A retried request with the same values changes nothing more.
+		 */
+		update: {
+			rest: "PUT /inventory/:id",
+			roles: ["admin"],
+			params: updateParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ id: string; onHand?: number; lowStockThreshold?: number }>) {
+				const { id, onHand, lowStockThreshold } = ctx.params;
+				if (onHand === undefined && lowStockThreshold === undefined) {
+					throw invalidField("onHand", "Give 'onHand', 'lowStockThreshold' or both.", "required");
+				}
+				const { stock } = this.inventory();
+				const op = this.op(ctx);
+				let item = await stock.byId(id);
+				if (onHand !== undefined) item = await stock.setOnHand(op, id, onHand, "set by admin");
+				if (lowStockThreshold !== undefined) item = await stock.setThreshold(op, id, lowStockThreshold);
+				return toPublicItem(item);
+			}
+		},
+
+		/** Newest first. */
+		history: {
+			rest: "GET /inventory/:id/history",
+			roles: ["admin"],
+			params: historyParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ id: string; page: number; pageSize: number }>) {
+				const { id, page, pageSize } = ctx.params;
+				const inv = this.inventory();
+				await inv.stock.byId(id);
+				const { docs, total } = await inv.movements.page(id, (page - 1) * pageSize, pageSize);
+				return { items: docs.map(toPublicMovement), total, page, pageSize };
+			}
+		},
+
+		/** The admin's door to reserveOrder: same logic, same answer (200 with status "failed" when short). */
+		reserve: {
+			rest: "POST /inventory/reserve",
+			roles: ["admin"],
+			params: reserveParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string; items: OrderLine[] }>) {
+				return this.inventory().reservations.reserve(this.op(ctx), ctx.params.orderId, ctx.params.items);
+			}
+		},
+
+		/** The admin's door to releaseOrder. */
+		release: {
+			rest: "POST /inventory/release",
+			roles: ["admin"],
+			params: orderIdParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string }>) {
+				return this.inventory().reservations.release(this.op(ctx), ctx.params.orderId);
+			}
+		},
+
+		/**
+		 * Internal: changes onHand by `delta` (or to `onHand`); 409 INSUFFICIENT_STOCK when it would
+		 * drop below the reserved quantity or 0. Not idempotent by itself: callers must not retry a
+		 * call that reached the handler (the broker's retry policy only retries calls that did not).
+		 */
+		adjust: {
+			params: adjustParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ productId: string; delta?: number; onHand?: number; reason?: string }>) {
+				const { productId, delta, onHand, reason } = ctx.params;
+				if ((delta === undefined) === (onHand === undefined))
+					throw invalidField("delta", "Give exactly one of 'delta' or 'onHand'.", "oneOf");
+				const { stock } = this.inventory();
+				const op = this.op(ctx);
+				const item = await stock.byProduct(productId);
+				const why = reason || "adjustment";
+				const after =
+					delta !== undefined ? await stock.adjust(op, item, delta, why) : await stock.setOnHand(op, item.id, onHand!, why);
+				return toPublicItem(after);
+			}
+		},
+
+		/** Internal: `{ status: "reserved" | "failed", productId? }`, idempotent per orderId. */
+		reserveOrder: {
+			params: reserveParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string; items: OrderLine[] }>) {
+				return this.inventory().reservations.reserve(this.op(ctx), ctx.params.orderId, ctx.params.items);
+			}
+		},
+
+		/** Internal: `{ status }`; idempotent (released stays released; failed had nothing to give back). */
+		releaseOrder: {
+			params: orderIdParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string }>) {
+				return this.inventory().reservations.release(this.op(ctx), ctx.params.orderId);
+			}
+		},
+
+		/** Internal: `{ status }`; idempotent (committed stays committed). */
+		commitOrder: {
+			params: orderIdParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string }>) {
+				return this.inventory().reservations.commit(this.op(ctx), ctx.params.orderId);
+			}
+		},
+
+		/** Internal: the item of a product, or 404. */
+		getByProduct: {
+			params: productIdParams,
+			async handler(this: InventoryThis, ctx: Ctx<{ productId: string }>) {
+				return toPublicItem(await this.inventory().stock.byProduct(ctx.params.productId));
+			}
+		}
+	},
+
+	methods: {
+		inventory(this: InventoryThis) {
+			this.inv ??= createInventory(
+				{
+					items: this.store<ItemDoc>(itemsCollection.name) as Store<ItemDoc>,
+					reservations: this.store<ReservationDoc>(reservationsCollection.name) as Store<ReservationDoc>,
+					movements: this.store<MovementDoc>(movementsCollection.name) as Store<MovementDoc>
+				},
+				{ logger: this.logger }
+			);
+			return this.inv;
+		},
+
+		op(this: InventoryThis, ctx: Ctx<unknown>): OpContext {
+			return {
+				actor: ctx.meta.user?.id ?? SYSTEM_ACTOR,
+				emit: (type, subject, data) => emitDomainEvent(ctx, SOURCE, type, subject, data)
+			};
+		},
+
+		/**
+		 * Runs an event handler once per event id (a redelivery is skipped). The id is remembered only
+		 * after success (or a client error, which a redelivery would only repeat), so a redelivery or
+		 * the orders reconciler's re-drive can complete what failed. A failure is thrown to the
+		 * messaging mixin, which logs it (bus) or retries the message (broker).
+		 */
+		async handleEvent<T>(this: InventoryThis, ctx: EventCtx<T>, handler: (inv: Inventory, op: OpContext, data: T) => Promise<void>) {
+			const event = ctx.params;
+			if (this.handled.has(event?.id)) return;
+			try {
+				await handler(this.inventory(), this.op(ctx), event.data);
+			} catch (err) {
+				if (err instanceof Errors.MoleculerClientError) this.handled.add(event.id);
+				throw err;
+			}
+			this.handled.add(event.id);
+		}
+	}
+};
+
+// The registry holds plain schemas; the typed `this` above only serves this file.
+export default InventoryService as unknown as ServiceSchema;

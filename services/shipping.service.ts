@@ -1,0 +1,136 @@
+/**
+ * Shipping: one shipment per paid order (carrier by destination, random tracking number), moved
+ * by admins from pending to shipped to delivered. Each move emits shipment.shipped or
+ * shipment.delivered, on which the orders service moves the order.
+ *
+ * Routes: GET /shipments (own shipments, all for admins; ?orderId=), GET /shipments/:id (owner or
+ * admin, others 404), PUT /shipments/:id/status (admin; {status: "shipped" | "delivered"}, 409 for
+ * any other move). Events: order.paid -> create the shipment (idempotent per orderId); from the queue
+ * order_paid instead of the bus when AMQP_URL is set (mixins/messaging.mixin.ts).
+ */
+import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import { NotFoundError } from "../lib/errors";
+import { emitDomainEvent, type DomainEvent } from "../lib/events";
+import type { Filter, Store } from "../lib/store";
+import { COLLECTIONS, type ShipmentDoc } from "../lib/shipping/collections";
+import { idParams, listParams, statusParams } from "../lib/shipping/params";
+import { shipmentEventData, toPublicShipment, type PublicShipment } from "../lib/shipping/public";
+import { ShipmentBook } from "../lib/shipping/shipment-book";
+import type { TargetStatus } from "../lib/shipping/transitions";
+import { DbMixin, type DbThis } from "../mixins/db.mixin";
+import { MessagingMixin } from "../mixins/messaging.mixin";
+import type { RequestMeta } from "../types/moleculer";
+import { findPage } from "../lib/store/page";
+
+const SOURCE = "shipping";
+
+type Ctx<P = Record<string, never>> = Context<P, RequestMeta>;
+
+interface OrderPaidData {
+	orderId?: string;
+	userId?: string;
+	shippingAddress?: Record<string, unknown>;
+}
+
+interface ShippingState {
+	book: ShipmentBook;
+}
+
+interface ShippingMethods {
+	shipments(): Store<ShipmentDoc>;
+	visibleShipment(ctx: Ctx<unknown>, id: string): Promise<ShipmentDoc>;
+}
+
+type ShippingThis = Service & DbThis & ShippingState & ShippingMethods;
+
+const isText = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+
+const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbThis & ShippingState, ShippingThis> = {
+	name: "shipping",
+	mixins: [
+		DbMixin(COLLECTIONS),
+		MessagingMixin<ShippingThis>({
+			consumers: [
+				{
+					event: "order.paid",
+					queue: "order_paid",
+					async handler(ctx: Context<DomainEvent<OrderPaidData>>) {
+						const event = ctx.params;
+						const data = event?.data;
+						// Idempotent by state (one shipment per orderId), so a redelivered or re-driven event creates nothing.
+						if (!isText(data?.orderId) || !isText(data.userId)) {
+							this.logger.warn(`order.paid ${event?.id} carries no usable order data; ignored`);
+							return;
+						}
+						const { shipment, created } = await this.book.create({
+							orderId: data.orderId,
+							userId: data.userId,
+							shippingAddress: isObject(data.shippingAddress) ? data.shippingAddress : {}
+						});
+						if (created) await emitDomainEvent(ctx, SOURCE, "shipment.created", shipment.id, shipmentEventData(shipment));
+					}
+				}
+			]
+		})
+	],
+
+	actions: {
+		list: {
+			rest: "GET /shipments",
+			params: listParams,
+			async handler(this: ShippingThis, ctx: Ctx<{ orderId?: string; page?: number; pageSize?: number }>) {
+				const page = ctx.params.page ?? 1;
+				const pageSize = ctx.params.pageSize ?? 20;
+				const user = ctx.meta.user;
+				const where: Filter = {};
+				if (user && !user.roles.includes("admin")) where.userId = user.id;
+				if (ctx.params.orderId) where.orderId = ctx.params.orderId;
+				return findPage(this.shipments(), where, page, pageSize, toPublicShipment);
+			}
+		},
+
+		get: {
+			rest: "GET /shipments/:id",
+			params: idParams,
+			async handler(this: ShippingThis, ctx: Ctx<{ id: string }>): Promise<PublicShipment> {
+				return toPublicShipment(await this.visibleShipment(ctx, ctx.params.id));
+			}
+		},
+
+		/** Admin: pending -> shipped -> delivered, one step at a time (409 otherwise, also for a repeat). */
+		updateStatus: {
+			rest: "PUT /shipments/:id/status",
+			roles: ["admin"],
+			params: statusParams,
+			async handler(this: ShippingThis, ctx: Ctx<{ id: string; status: TargetStatus }>): Promise<PublicShipment> {
+				const shipment = await this.visibleShipment(ctx, ctx.params.id);
+				const moved = await this.book.move(shipment, ctx.params.status, ctx.meta.user?.id ?? "system");
+				await emitDomainEvent(ctx, SOURCE, `shipment.${moved.status}`, moved.id, shipmentEventData(moved));
+				return toPublicShipment(moved);
+			}
+		}
+	},
+
+	methods: {
+		shipments(this: ShippingThis) {
+			return this.store<ShipmentDoc>("shipments");
+		},
+
+		/** The shipment if the caller may see it (owner, admin, or another service); 404 otherwise. */
+		async visibleShipment(this: ShippingThis, ctx: Ctx<unknown>, id: string): Promise<ShipmentDoc> {
+			const shipment = await this.shipments().findById(id);
+			const user = ctx.meta.user;
+			if (!shipment || (user && shipment.userId !== user.id && !user.roles.includes("admin")))
+				throw new NotFoundError("Shipment", id);
+			return shipment;
+		}
+	},
+
+	async started(this: ShippingThis) {
+		this.book = new ShipmentBook(this.shipments());
+	}
+};
+
+// Typed inside; the registry of services holds plain schemas.
+export default ShippingService as unknown as ServiceSchema;

@@ -1,0 +1,175 @@
+/**
+ * The storage contract every service relies on, run against each adapter: the embedded NeDB
+ * store, PostgreSQL (the machine's server) and the MongoDB wire protocol (CongoDB in-process,
+ * not a real mongod).
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createStore, DuplicateKeyError, type CollectionSpec, type Store } from "../../lib/store";
+import { startMongoServer, type MongoServer } from "../helpers/mongo-server";
+import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
+import { describeWithServer } from "../helpers/servers";
+
+const spec: CollectionSpec = {
+	name: "items",
+	fields: {
+		sku: { type: "string", unique: true },
+		name: { type: "string", required: true },
+		category: { type: "string", index: true },
+		priceMinor: { type: "integer", index: true },
+		available: { type: "integer" },
+		reserved: { type: "integer" },
+		tags: { type: "json" },
+		active: { type: "boolean" }
+	}
+};
+
+type Item = {
+	id: string;
+	sku?: string;
+	name: string;
+	category: string;
+	priceMinor: number;
+	available: number;
+	reserved: number;
+	tags?: string[];
+	active?: boolean;
+};
+
+function contract(label: string, open: () => Promise<{ uri: string | null; dataDir: string | null; cleanup(): Promise<void> }>) {
+	describe(label, () => {
+		let store: Store<Item>;
+		let cleanup: () => Promise<void>;
+
+		beforeAll(async () => {
+			const target = await open();
+			cleanup = target.cleanup;
+			store = createStore<Item>(spec, { uri: target.uri, dataDir: target.dataDir, connectTimeoutMs: 5000 });
+			await store.connect();
+		});
+		afterAll(async () => {
+			await store.disconnect();
+			await cleanup();
+		});
+
+		it("inserts with a generated string id and reads it back", async () => {
+			const a = await store.insert({
+				sku: "A-1",
+				name: "Lamp",
+				category: "light",
+				priceMinor: 1999,
+				available: 3,
+				reserved: 0,
+				tags: ["x"],
+				active: true
+			});
+			expect(typeof a.id).toBe("string");
+			expect(await store.findById(a.id)).toEqual(a);
+			expect(await store.findById("missing")).toBeNull();
+		});
+
+		it("refuses a duplicate unique key with DuplicateKeyError", async () => {
+			await store.insert({ sku: "DUP", name: "One", category: "c", priceMinor: 1, available: 0, reserved: 0 });
+			await expect(
+				store.insert({ sku: "DUP", name: "Two", category: "c", priceMinor: 1, available: 0, reserved: 0 })
+			).rejects.toBeInstanceOf(DuplicateKeyError);
+		});
+
+		it("filters, sorts and pages", async () => {
+			await store.removeMany({});
+			const names = ["alpha", "Bravo", "charlie", "delta", "Echo 100%"];
+			for (const [i, name] of names.entries()) {
+				await store.insert({ name, category: i % 2 ? "odd" : "even", priceMinor: (i + 1) * 100, available: i, reserved: 0 });
+			}
+			expect((await store.find({ where: { category: "odd" } })).map(d => d.name).sort()).toEqual(["Bravo", "delta"]);
+			expect(
+				(await store.find({ where: { priceMinor: { gte: 200, lt: 500 } }, sort: [["priceMinor", "desc"]] })).map(d => d.priceMinor)
+			).toEqual([400, 300, 200]);
+			expect((await store.find({ where: { name: { contains: "ECH" } } })).map(d => d.name)).toEqual(["Echo 100%"]);
+			expect((await store.find({ where: { name: { contains: "0%" } } })).map(d => d.name)).toEqual(["Echo 100%"]);
+			expect(await store.count({ name: { contains: "%" } })).toBe(1);
+			expect(
+				(await store.find({ where: { $or: [{ name: "alpha" }, { priceMinor: 500 }] }, sort: [["priceMinor", "asc"]] })).map(
+					d => d.name
+				)
+			).toEqual(["alpha", "Echo 100%"]);
+			expect((await store.find({ where: { category: { in: ["odd"] } } })).length).toBe(2);
+			expect((await store.find({ where: { category: { ne: "odd" } } })).length).toBe(3);
+			const page = await store.find({ sort: [["priceMinor", "asc"]], offset: 1, limit: 2 });
+			expect(page.map(d => d.priceMinor)).toEqual([200, 300]);
+			expect(await store.count({ category: "even" })).toBe(3);
+		});
+
+		it("updates atomically only when the condition holds, under concurrency", async () => {
+			const item = await store.insert({ name: "Scarce", category: "c", priceMinor: 1, available: 20, reserved: 0 });
+			const attempts = await Promise.all(
+				Array.from({ length: 100 }, () =>
+					store.updateById(item.id, { inc: { available: -1, reserved: 1 } }, { available: { gte: 1 } })
+				)
+			);
+			expect(attempts.filter(Boolean)).toHaveLength(20);
+			const after = await store.findById(item.id);
+			expect(after).toMatchObject({ available: 0, reserved: 20 });
+			expect(await store.updateById(item.id, { set: { name: "x" } }, { available: { gte: 1 } })).toBeNull();
+			expect(await store.updateById(item.id, { set: { name: "Renamed" } })).toMatchObject({ name: "Renamed", available: 0 });
+		});
+
+		it("updates and removes many", async () => {
+			const n = await store.updateMany({ category: "odd" }, { set: { active: false } });
+			expect(n).toBe(2);
+			expect(await store.count({ active: false })).toBe(2);
+			expect(await store.removeMany({ category: "odd" })).toBe(2);
+			const one = await store.findOne({ category: "even" });
+			expect(one).not.toBeNull();
+			expect(await store.removeById(one!.id)).toBe(true);
+			expect(await store.removeById(one!.id)).toBe(false);
+		});
+
+		it("answers a ping", async () => {
+			await expect(store.ping()).resolves.toBeUndefined();
+		});
+	});
+}
+
+contract("NeDB store in memory", async () => ({ uri: null, dataDir: null, cleanup: async () => undefined }));
+
+contract("NeDB store persisted to DATA_DIR", async () => {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
+	return { uri: null, dataDir: dir, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+});
+
+describe("NeDB persistence", () => {
+	it("keeps data across a reopen", async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
+		try {
+			const first = createStore<Item>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await first.connect();
+			const a = await first.insert({ name: "Kept", category: "c", priceMinor: 1, available: 1, reserved: 0 });
+			await first.updateById(a.id, { inc: { available: 4 } });
+			await first.disconnect();
+			const second = createStore<Item>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await second.connect();
+			expect(await second.findById(a.id)).toMatchObject({ name: "Kept", available: 5 });
+			await second.disconnect();
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+	});
+});
+
+describeWithServer(
+	"PostgreSQL",
+	"127.0.0.1",
+	5432
+)("PostgreSQL", () => {
+	contract("Sequelize store on PostgreSQL", async () => {
+		const db: TestDatabase = await createTestDatabase("store");
+		return { uri: db.uri, dataDir: null, cleanup: () => db.drop() };
+	});
+});
+
+contract("Mongoose store on MongoDB wire protocol (CongoDB in-process, not a real mongod)", async () => {
+	const server: MongoServer = await startMongoServer();
+	return { uri: server.uri, dataDir: null, cleanup: () => server.stop() };
+});

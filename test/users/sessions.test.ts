@@ -1,0 +1,74 @@
+/** Sessions on an in-memory NeDB store: the revocation window, purging, and rotation racing a revocation. */
+import { NedbStore } from "../../lib/store/nedb-store";
+import { REFRESH_TOKENS, type RefreshTokenDoc } from "../../lib/users/collections";
+import { Sessions } from "../../lib/users/sessions";
+
+describe("Sessions", () => {
+	let store: NedbStore<RefreshTokenDoc>;
+	let sessions: Sessions;
+	const revoked: Array<{ sid: string; untilMs: number }> = [];
+	const user = { id: "user-1", roles: ["customer" as const] };
+
+	beforeEach(async () => {
+		revoked.length = 0;
+		store = new NedbStore<RefreshTokenDoc>(REFRESH_TOKENS, null);
+		await store.connect();
+		sessions = new Sessions(store, {
+			accessTtlSeconds: 60,
+			refreshTtlSeconds: 3600,
+			secret: "unit-test-secret",
+			onRevoked: async (sid, untilMs) => void revoked.push({ sid, untilMs })
+		});
+	});
+	afterEach(() => store.disconnect());
+
+	it("rotates within the family and revokes it on reuse, reporting it for one access-token lifetime", async () => {
+		const first = await sessions.issue(user);
+		const spent = await sessions.spend(first.refreshToken);
+		const second = await sessions.issue(user, spent.familyId);
+		expect(second.sid).toBe(first.sid);
+		await expect(sessions.spend(first.refreshToken)).rejects.toMatchObject({ code: 401, type: "INVALID_REFRESH_TOKEN" });
+		await expect(sessions.spend(second.refreshToken)).rejects.toMatchObject({ code: 401 });
+		expect(revoked.map(r => r.sid)).toContain(first.sid);
+
+		const now = Date.now();
+		expect(await sessions.revokedSince(now)).toEqual([{ sid: first.sid, untilMs: expect.any(Number) }]);
+		expect(await sessions.revokedSince(now + 61_000)).toEqual([]);
+	});
+
+	it("does not let a rotation escape a revocation that ran meanwhile", async () => {
+		const first = await sessions.issue(user);
+		const spent = await sessions.spend(first.refreshToken);
+		// A logout or password change revokes the family while this refresh is in flight.
+		await sessions.revokeFamily(spent.familyId);
+		await expect(sessions.issue(user, spent.familyId)).rejects.toMatchObject({ code: 401 });
+		expect(await store.count({ familyId: spent.familyId, status: "active" })).toBe(0);
+	});
+
+	it("revokes every other session of a user and keeps the given one", async () => {
+		const keep = await sessions.issue(user);
+		const a = await sessions.issue(user);
+		const b = await sessions.issue(user);
+		await sessions.issue({ id: "user-2", roles: ["customer"] });
+		expect(await sessions.revokeOtherSessions(user.id, keep.sid)).toBe(2);
+		expect(revoked.map(r => r.sid).sort()).toEqual([a.sid, b.sid].sort());
+		await expect(sessions.spend(keep.refreshToken)).resolves.toMatchObject({ familyId: keep.sid });
+		await expect(sessions.spend(a.refreshToken)).rejects.toMatchObject({ code: 401 });
+	});
+
+	it("purges expired tokens but keeps recently revoked ones while they are still reported", async () => {
+		const expired = await sessions.issue(user);
+		const revokedLate = await sessions.issue(user);
+		const fresh = await sessions.issue(user);
+		const past = new Date(Date.now() - 2 * 3600_000).toISOString();
+		await store.updateMany({ familyId: { in: [expired.sid, revokedLate.sid] } }, { set: { expiresAt: past } });
+		// Revoked just now, although its refresh token had already expired: still reported, so kept.
+		await sessions.revokeFamily(revokedLate.sid);
+		expect(await sessions.purgeExpired()).toBe(1);
+		expect((await store.find()).map(t => t.familyId).sort()).toEqual([revokedLate.sid, fresh.sid].sort());
+		expect((await sessions.revokedSince()).map(r => r.sid)).toEqual([revokedLate.sid]);
+		// Once the revocation is older than an access token's life, it goes too.
+		expect(await sessions.purgeExpired(Date.now() + 61_000)).toBe(1);
+		expect((await store.find()).map(t => t.familyId)).toEqual([fresh.sid]);
+	});
+});

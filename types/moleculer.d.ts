@@ -1,0 +1,25 @@
+import "moleculer";
+
+declare module "moleculer" {
+	interface ActionSchema {
+		/** HTTP route(s) the gateway exposes for this action, e.g. "GET /products/:id". */
+		rest?: string | string[];
+		/**
+		 * Who may call it through the gateway: "required" (default) needs a valid access token,
+		 * "public" does not. Calls between services are trusted and not checked.
+		 */
+		auth?: "required" | "public";
+		/** When set, the caller must hold one of these roles (checked at the gateway). */
+		roles?: string[];
+		/** One line for the generated OpenAPI document (GET /api/v1/openapi.json); the action name otherwise. */
+		summary?: string;
+	}
+}
+
+/** What the gateway puts in ctx.meta for every request. */
+export interface RequestMeta {
+	user?: { id: string; roles: string[]; sid: string } | null;
+	idempotencyKey?: string;
+	$statusCode?: number;
+	$responseHeaders?: Record<string, string>;
+}
