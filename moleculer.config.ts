@@ -9,6 +9,7 @@ import { RequestScopeMiddleware } from "./lib/broker/request-scope.middleware";
 import { jsonFormatter, textFormatter } from "./lib/broker/log-formatter";
 import { GatewayPrometheusReporter } from "./lib/broker/gateway-prometheus-reporter";
 import { logShippers } from "./lib/broker/log-shipper";
+import { rediscoverOnStart } from "./lib/broker/rediscover";
 
 type BrokerMetricsReporter = NonNullable<Exclude<BrokerOptions["metrics"], boolean | undefined>>["reporter"];
 
@@ -75,7 +76,8 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 			reporter: new GatewayPrometheusReporter({ port: config.metricsPort ?? 0, path: "/metrics" }) as unknown as BrokerMetricsReporter
 		},
 		validator: new StrictValidator(),
-		middlewares: [RequestScopeMiddleware]
+		middlewares: [RequestScopeMiddleware],
+		started: rediscoverOnStart
 	};
 }
 
