@@ -76,7 +76,7 @@ export const itemsCollection: CollectionSpec = {
 		reserved: { type: "integer", required: true },
 		available: { type: "integer", required: true, index: true },
 		lowStockThreshold: { type: "integer", required: true },
-		lowStockAlerted: { type: "boolean", required: true, index: true },
+		lowStockAlerted: { type: "boolean", required: true, index: true, lowCardinality: true },
 		seq: { type: "integer", required: true },
 		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
@@ -87,7 +87,7 @@ export const reservationsCollection: CollectionSpec = {
 	name: "reservations",
 	fields: {
 		orderId: { type: "string", required: true, unique: true },
-		status: { type: "string", required: true, index: true },
+		status: { type: "string", required: true, index: true, lowCardinality: true },
 		lines: { type: "json", required: true },
 		applied: { type: "json", required: true },
 		version: { type: "integer", required: true },

@@ -20,10 +20,10 @@ export const logsCollection: CollectionSpec = {
 	name: "logs",
 	fields: {
 		time: { type: "string", required: true, index: true },
-		level: { type: "string", required: true, index: true },
-		levelValue: { type: "integer", required: true, index: true },
+		level: { type: "string", required: true, index: true, lowCardinality: true },
+		levelValue: { type: "integer", required: true, index: true, lowCardinality: true },
 		node: { type: "string", required: true },
-		service: { type: "string", required: true, index: true },
+		service: { type: "string", required: true, index: true, lowCardinality: true },
 		message: { type: "string", required: true },
 		requestId: { type: "string", index: true },
 		fields: { type: "json" },

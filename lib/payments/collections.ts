@@ -63,7 +63,7 @@ export const PAYMENTS: CollectionSpec = {
 		userId: { type: "string", required: true, index: true },
 		amountMinor: { type: "integer", required: true },
 		currency: { type: "string", required: true },
-		status: { type: "string", required: true, index: true },
+		status: { type: "string", required: true, index: true, lowCardinality: true },
 		brand: { type: "string" },
 		last4: { type: "string" },
 		providerRef: { type: "string" },

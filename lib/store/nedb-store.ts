@@ -56,7 +56,8 @@ export class NedbStore<T extends Doc = Doc> implements Store<T> {
 		await adapter.connect();
 		this.adapter = adapter;
 		for (const [field, f] of Object.entries(this.spec.fields)) {
-			if (f.index || f.unique) await this.db.ensureIndexAsync({ fieldName: field, unique: !!f.unique, sparse: !f.required });
+			if (f.unique || (f.index && !f.lowCardinality))
+				await this.db.ensureIndexAsync({ fieldName: field, unique: !!f.unique, sparse: !f.required });
 		}
 		for (const idx of this.spec.indexes ?? []) {
 			if (idx.unique) await this.db.ensureIndexAsync({ fieldName: idx.fields as unknown as string, unique: true });

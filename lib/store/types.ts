@@ -46,6 +46,12 @@ export interface FieldSpec {
 	type: FieldType;
 	required?: boolean;
 	index?: boolean;
+	/**
+	 * Few distinct values (a status, a log level). SQL and MongoDB index it as asked; the embedded
+	 * NeDB store does not, because NeDB updates an index key by a linear scan of the documents that
+	 * share it, so every write to a document with a common value would cost O(collection).
+	 */
+	lowCardinality?: boolean;
 	unique?: boolean;
 	default?: unknown;
 }

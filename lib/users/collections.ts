@@ -95,7 +95,7 @@ export const REFRESH_TOKENS: CollectionSpec = {
 		tokenHash: { type: "string", required: true, unique: true },
 		userId: { type: "string", required: true, index: true },
 		familyId: { type: "string", required: true, index: true },
-		status: { type: "string", required: true, index: true },
+		status: { type: "string", required: true, index: true, lowCardinality: true },
 		expiresAt: { type: "string", required: true },
 		createdAt: { type: "string", required: true },
 		usedAt: { type: "string" },

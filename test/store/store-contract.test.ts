@@ -158,6 +158,33 @@ describe("NeDB persistence", () => {
 	});
 });
 
+describe("NeDB indexes", () => {
+	type Task = { id: string; owner: string; state: string };
+	const tasks: CollectionSpec = {
+		name: "tasks",
+		fields: {
+			owner: { type: "string", required: true, index: true },
+			state: { type: "string", required: true, index: true, lowCardinality: true }
+		}
+	};
+
+	it("leaves low-cardinality fields unindexed (NeDB updates a key in linear time) and still filters on them", async () => {
+		const store = createStore<Task>(tasks, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
+		await store.connect();
+		try {
+			const indexed = Object.keys((store as unknown as { db: { indexes: Record<string, unknown> } }).db.indexes);
+			expect(indexed).toEqual(expect.arrayContaining(["_id", "owner"]));
+			expect(indexed).not.toContain("state");
+			const docs = await Promise.all(["a", "b", "c"].map(owner => store.insert({ owner, state: "open" })));
+			expect(await store.updateById(docs[1].id, { set: { state: "done" } }, { state: "open" })).toMatchObject({ state: "done" });
+			expect(await store.updateById(docs[1].id, { set: { state: "done" } }, { state: "open" })).toBeNull();
+			expect((await store.find({ where: { state: "open" } })).map(t => t.owner).sort()).toEqual(["a", "c"]);
+		} finally {
+			await store.disconnect();
+		}
+	});
+});
+
 describeWithServer(
 	"PostgreSQL",
 	"127.0.0.1",
