@@ -1,0 +1,78 @@
+/**
+ * The MIME text the mailer sends, read back by an independent parser (mailparser, from the
+ * nodemailer project): what the customer's mail client will see.
+ */
+import { simpleParser } from "mailparser";
+import { buildMime, newMessageId, quotedPrintable } from "../../lib/notifications/mime";
+
+const date = new Date("2026-11-22T06:12:00.000Z");
+
+describe("notification mail MIME", () => {
+	it("carries sender, recipient, a non-ASCII subject, the text and the HTML part intact", async () => {
+		const subject = "Bestellung 1A2B3C4D bestätigt — 75,00 € ✓ ".repeat(3).trim();
+		const text = `Hallo Jürgen,\n\nSumme: 75,00 €\nA line with = signs, trailing spaces   \n\tand a tab.\n.\n${"long ".repeat(40)}end`;
+		const html = `<p>Hallo J&uuml;rgen, <b>75,00 €</b></p>\n<p>${"wide ".repeat(50)}</p>`;
+		const raw = buildMime({
+			from: "Shop <shop@example.com>",
+			to: "juergen@example.com",
+			subject,
+			text,
+			html,
+			messageId: "<m1@example.com>",
+			date
+		});
+
+		expect(raw.split("\r\n").every(line => line.length <= 998)).toBe(true);
+		expect(raw.replace(/\r\n/g, "")).not.toMatch(/[\r\n]/);
+		const parsed = await simpleParser(raw);
+		expect(parsed.from?.value).toEqual([{ address: "shop@example.com", name: "Shop" }]);
+		expect((parsed.to as { text: string }).text).toBe("juergen@example.com");
+		expect(parsed.subject).toBe(subject);
+		expect(parsed.messageId).toBe("<m1@example.com>");
+		expect(parsed.date?.toISOString()).toBe(date.toISOString());
+		expect(parsed.text).toBe(text);
+		expect(parsed.html).toBe(html);
+	});
+
+	it("sends text alone when there is no HTML", async () => {
+		const parsed = await simpleParser(
+			buildMime({
+				from: "shop@localhost",
+				to: "a@example.com",
+				subject: "Plain",
+				text: "Only text",
+				messageId: "<m2@localhost>",
+				date
+			})
+		);
+		expect(parsed.text).toBe("Only text");
+		expect(parsed.html).toBe(false);
+	});
+
+	it("cannot be given extra headers through a subject or an address with line breaks", async () => {
+		const raw = buildMime({
+			from: "shop@localhost",
+			to: "a@example.com\r\nBcc: victim@example.com",
+			subject: "Hi\r\nBcc: victim@example.com",
+			text: "x",
+			messageId: "<m3@localhost>",
+			date
+		});
+		const parsed = await simpleParser(raw);
+		expect(parsed.bcc).toBeUndefined();
+		expect(raw).not.toMatch(/^Bcc:/im);
+	});
+
+	it("quoted-printable keeps lines within 76 characters and escapes '=' and line-end spaces", () => {
+		const qp = quotedPrintable(`a=b  \n${"é".repeat(60)}`);
+		expect(qp.split("\r\n").every(l => l.length <= 76)).toBe(true);
+		expect(qp.startsWith("a=3Db =20\r\n")).toBe(true);
+	});
+
+	it("gives each message a unique Message-ID in the sender's domain", () => {
+		const a = newMessageId("Shop <shop@example.com>");
+		expect(a).toMatch(/^<[0-9a-f-]{36}@example\.com>$/);
+		expect(newMessageId("Shop <shop@example.com>")).not.toBe(a);
+		expect(newMessageId("noreply")).toMatch(/@localhost>$/);
+	});
+});
