@@ -166,8 +166,12 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async updateMany(where: Filter, update: Update): Promise<number> {
-		const res = await this.model.updateMany(toMongoFilter(where), toMongoUpdate(update));
-		return res.modifiedCount;
+		try {
+			const res = await this.model.updateMany(toMongoFilter(where), toMongoUpdate(update));
+			return res.modifiedCount;
+		} catch (err) {
+			throw this.mapError(err);
+		}
 	}
 
 	async removeById(id: string): Promise<boolean> {

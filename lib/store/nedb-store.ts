@@ -9,6 +9,7 @@ import Datastore from "@seald-io/nedb";
 import { MemoryAdapter } from "moleculer-db";
 import { newId } from "../ids";
 import { toMongoFilter, toMongoUpdate } from "./mongo-filter";
+import { swapUnchangedKeysInPlace, type NedbIndex } from "./nedb-index-swap";
 import { DuplicateKeyError, type CollectionSpec, type Doc, type Filter, type FindOptions, type Store, type Update } from "./types";
 
 type Raw = Record<string, unknown> & { _id: string };
@@ -59,9 +60,11 @@ export class NedbStore<T extends Doc = Doc> implements Store<T> {
 			if (f.unique || (f.index && !f.lowCardinality))
 				await this.db.ensureIndexAsync({ fieldName: field, unique: !!f.unique, sparse: !f.required });
 		}
-		for (const idx of this.spec.indexes ?? []) {
-			if (idx.unique) await this.db.ensureIndexAsync({ fieldName: idx.fields as unknown as string, unique: true });
-		}
+		// NeDB 3 indexes single fields only (an array would be read as a dotted path).
+		if (this.spec.indexes?.some(idx => idx.unique))
+			throw new Error(`${this.spec.name}: the embedded store cannot enforce a compound unique index`);
+		const indexes = (this.db as unknown as { indexes: Record<string, NedbIndex> }).indexes;
+		for (const index of Object.values(indexes)) swapUnchangedKeysInPlace(index);
 		// Keep the append-only file small during long runs.
 		if (filename) {
 			this.appendThroughOpenFile(filename);
@@ -160,10 +163,14 @@ export class NedbStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async updateMany(where: Filter, update: Update): Promise<number> {
-		const res = (await this.db.updateAsync(toMongoFilter(where), toMongoUpdate(update), { multi: true })) as unknown as {
-			numAffected: number;
-		};
-		return res.numAffected;
+		try {
+			const res = (await this.db.updateAsync(toMongoFilter(where), toMongoUpdate(update), { multi: true })) as unknown as {
+				numAffected: number;
+			};
+			return res.numAffected;
+		} catch (err) {
+			throw this.mapError(err);
+		}
 	}
 
 	async removeById(id: string): Promise<boolean> {

@@ -195,8 +195,12 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async updateMany(where: Filter, update: Update): Promise<number> {
-		const [affected] = await this.model.update(this.values(update), { where: this.where(where) });
-		return affected;
+		try {
+			const [affected] = await this.model.update(this.values(update), { where: this.where(where) });
+			return affected;
+		} catch (err) {
+			throw this.mapError(err);
+		}
 	}
 
 	async removeById(id: string): Promise<boolean> {

@@ -74,6 +74,10 @@ function contract(label: string, open: () => Promise<{ uri: string | null; dataD
 			await expect(
 				store.insert({ sku: "DUP", name: "Two", category: "c", priceMinor: 1, available: 0, reserved: 0 })
 			).rejects.toBeInstanceOf(DuplicateKeyError);
+			const other = await store.insert({ sku: "OTHER", name: "Three", category: "c", priceMinor: 1, available: 0, reserved: 0 });
+			await expect(store.updateById(other.id, { set: { sku: "DUP" } })).rejects.toBeInstanceOf(DuplicateKeyError);
+			await expect(store.updateMany({ sku: "OTHER" }, { set: { sku: "DUP" } })).rejects.toBeInstanceOf(DuplicateKeyError);
+			expect(await store.findById(other.id)).toMatchObject({ sku: "OTHER" });
 		});
 
 		it("filters, sorts and pages", async () => {
@@ -182,6 +186,61 @@ describe("NeDB indexes", () => {
 		} finally {
 			await store.disconnect();
 		}
+	});
+
+	it("answers indexed queries with the latest version of a document, whether its indexed values changed or not", async () => {
+		type Account = { id: string; email: string; owner: string; balance: number };
+		const accounts = createStore<Account>(
+			{
+				name: "accounts",
+				fields: {
+					email: { type: "string", required: true, unique: true },
+					owner: { type: "string", required: true, index: true },
+					balance: { type: "integer", required: true }
+				}
+			},
+			{ uri: null, dataDir: null, connectTimeoutMs: 1000 }
+		);
+		await accounts.connect();
+		try {
+			const a = await accounts.insert({ email: "a@x", owner: "o1", balance: 0 });
+			const b = await accounts.insert({ email: "b@x", owner: "o1", balance: 0 });
+			await accounts.updateById(a.id, { inc: { balance: 5 } }); // no indexed value changes
+			expect(await accounts.findOne({ email: "a@x" })).toMatchObject({ balance: 5 });
+			expect(await accounts.findById(a.id)).toMatchObject({ balance: 5 });
+			expect((await accounts.find({ where: { owner: "o1" } })).map(x => x.balance).sort()).toEqual([0, 5]);
+
+			await accounts.updateById(b.id, { set: { owner: "o2" }, inc: { balance: 1 } }); // owner moves
+			expect((await accounts.find({ where: { owner: "o1" } })).map(x => x.id)).toEqual([a.id]);
+			expect(await accounts.findOne({ owner: "o2" })).toMatchObject({ id: b.id, balance: 1 });
+
+			// A unique clash on one index leaves every index as it was, the swapped ones included.
+			await expect(accounts.updateById(b.id, { set: { email: "a@x" }, inc: { balance: 1 } })).rejects.toBeInstanceOf(
+				DuplicateKeyError
+			);
+			expect(await accounts.findOne({ email: "b@x" })).toMatchObject({ id: b.id, balance: 1 });
+			expect(await accounts.findOne({ owner: "o2" })).toMatchObject({ id: b.id, balance: 1, email: "b@x" });
+			expect(await accounts.findById(b.id)).toMatchObject({ balance: 1, email: "b@x" });
+			await accounts.updateById(b.id, { inc: { balance: 1 } });
+			expect(await accounts.findOne({ email: "b@x" })).toMatchObject({ balance: 2 });
+
+			// Several documents in one update: one keeps its email, the other clashes; nothing changes.
+			await expect(accounts.updateMany({ id: { in: [a.id, b.id] } }, { set: { email: "a@x", balance: 99 } })).rejects.toBeInstanceOf(
+				DuplicateKeyError
+			);
+			expect(await accounts.findOne({ email: "a@x" })).toMatchObject({ id: a.id, balance: 5 });
+			expect(await accounts.findOne({ email: "b@x" })).toMatchObject({ id: b.id, balance: 2 });
+		} finally {
+			await accounts.disconnect();
+		}
+	});
+
+	it("refuses a compound unique index it could not enforce", async () => {
+		const store = createStore(
+			{ name: "pairs", fields: { a: { type: "string" }, b: { type: "string" } }, indexes: [{ fields: ["a", "b"], unique: true }] },
+			{ uri: null, dataDir: null, connectTimeoutMs: 1000 }
+		);
+		await expect(store.connect()).rejects.toThrow(/compound unique index/);
 	});
 });
 
