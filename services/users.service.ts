@@ -53,6 +53,7 @@ interface UsersState {
 interface UsersMethods {
 	users(): Store<UserDoc>;
 	currentUser(ctx: Ctx<unknown>): Promise<UserDoc>;
+	checkCurrentPassword(user: UserDoc, password: string | undefined, whenMissing?: string): Promise<void>;
 	authResponse(user: UserDoc, session: IssuedSession): AuthResponse;
 }
 
@@ -169,23 +170,41 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 			}
 		},
 
-		/** Name and email only (roles are an unknown field: 422). A new email must be free: 409. */
+		/**
+		 * Name and email only (roles are an unknown field: 422). A new email must be free (409) and
+		 * needs the current password (422 naming currentPassword, throttled like a login), since the
+		 * email is the login: a stolen access token alone must not take the account over. Like a
+		 * password change, a new email ends every other session; this one keeps working.
+		 */
 		updateMe: {
 			rest: "PUT /users/me",
-			params: { name: { ...nameRule, optional: true }, email: { ...emailRule, optional: true } },
-			async handler(this: UsersThis, ctx: Ctx<{ name?: string; email?: string }>): Promise<PublicUser> {
+			params: {
+				name: { ...nameRule, optional: true },
+				email: { ...emailRule, optional: true },
+				currentPassword: { ...passwordRule, optional: true }
+			},
+			async handler(this: UsersThis, ctx: Ctx<{ name?: string; email?: string; currentPassword?: string }>): Promise<PublicUser> {
 				const user = await this.currentUser(ctx);
 				const set: Partial<UserDoc> = {};
 				if (ctx.params.name !== undefined) set.name = ctx.params.name;
-				if (ctx.params.email !== undefined && ctx.params.email !== user.email) {
-					const owner = await this.users().findOne({ email: ctx.params.email });
+				const newEmail = ctx.params.email !== undefined && ctx.params.email !== user.email ? ctx.params.email : null;
+				if (newEmail) {
+					await this.checkCurrentPassword(user, ctx.params.currentPassword, "Changing the email needs the current password");
+					const owner = await this.users().findOne({ email: newEmail });
 					if (owner && owner.id !== user.id) throw emailTaken();
-					set.email = ctx.params.email;
+					set.email = newEmail;
 				}
 				if (!Object.keys(set).length) return toPublicUser(user);
 				try {
-					const updated = await this.users().updateById(user.id, { set: { ...set, updatedAt: nowIso() } });
-					if (!updated) throw new NotFoundError("User", user.id);
+					// An email change is compare-and-set on the email the password was checked for: of two
+					// concurrent changes one answers 409.
+					const updated = await this.users().updateById(
+						user.id,
+						{ set: { ...set, updatedAt: nowIso() } },
+						newEmail ? { email: user.email } : undefined
+					);
+					if (!updated) throw new ConflictError("The account was changed concurrently", "CONCURRENT_UPDATE");
+					if (newEmail) await this.sessions.revokeOtherSessions(user.id, ctx.meta.user?.sid);
 					return toPublicUser(updated);
 				} catch (err) {
 					// Two users taking the same new email at once: the unique index lets one through.
@@ -209,11 +228,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 				const weakness = passwordWeakness(ctx.params.newPassword);
 				if (weakness) throw weakPassword("newPassword", weakness);
 				const user = await this.currentUser(ctx);
-				await this.throttle.attempt(user.email);
-				if (!(await verifyPassword(ctx.params.currentPassword, user.passwordHash))) {
-					throw invalidField("currentPassword", "The current password is wrong", "passwordMismatch");
-				}
-				await this.throttle.succeeded(user.email);
+				await this.checkCurrentPassword(user, ctx.params.currentPassword);
 				const updated = await this.users().updateById(
 					user.id,
 					{ set: { passwordHash: await hashPassword(ctx.params.newPassword), updatedAt: nowIso() } },
@@ -349,6 +364,20 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 			const user = id ? await this.users().findById(id) : null;
 			if (!user || user.active === false) throw new UnauthorizedError("The account of this token no longer exists", "INVALID_TOKEN");
 			return user;
+		},
+
+		/**
+		 * Re-authentication inside a session: a missing or wrong password is a 422 naming
+		 * currentPassword (the caller is signed in, so not a failed login), throttled like a login.
+		 */
+		async checkCurrentPassword(this: UsersThis, user: UserDoc, password: string | undefined, whenMissing?: string): Promise<void> {
+			if (password === undefined)
+				throw invalidField("currentPassword", whenMissing ?? "The current password is required", "required");
+			await this.throttle.attempt(user.email);
+			if (!(await verifyPassword(password, user.passwordHash))) {
+				throw invalidField("currentPassword", "The current password is wrong", "passwordMismatch");
+			}
+			await this.throttle.succeeded(user.email);
 		},
 
 		authResponse(user: UserDoc, session: IssuedSession): AuthResponse {

@@ -386,7 +386,11 @@ export function usersSuite(label: string, open: () => Promise<SuiteTarget>) {
 			it("updates name and email; the new email works for login", async () => {
 				const s = await register("update");
 				const newEmail = freshEmail("renamed");
-				const r = await api.put("/api/v1/users/me", { name: "New Name", email: newEmail.toUpperCase() }, { token: s.accessToken });
+				const r = await api.put(
+					"/api/v1/users/me",
+					{ name: "New Name", email: newEmail.toUpperCase(), currentPassword: PASSWORD },
+					{ token: s.accessToken }
+				);
 				expect(r.status).toBe(200);
 				expect(r.body).toMatchObject({ id: s.id, name: "New Name", email: newEmail });
 				expectNoSecrets(r.body);
@@ -403,11 +407,38 @@ export function usersSuite(label: string, open: () => Promise<SuiteTarget>) {
 				expectError(withRoles, 422, "VALIDATION_ERROR");
 				expect(JSON.stringify(withRoles.body)).toContain("roles");
 				expect((await api.get("/api/v1/users/me", { token: s.accessToken })).body.roles).toEqual(["customer"]);
-				expectError(await api.put("/api/v1/users/me", { email: other.email }, { token: s.accessToken }), 409, "EMAIL_TAKEN");
+				expectError(
+					await api.put("/api/v1/users/me", { email: other.email, currentPassword: PASSWORD }, { token: s.accessToken }),
+					409,
+					"EMAIL_TAKEN"
+				);
 				expectFieldError(await api.put("/api/v1/users/me", { email: "nope" }, { token: s.accessToken }), "email");
 				expectFieldError(await api.put("/api/v1/users/me", { name: "   " }, { token: s.accessToken }), "name");
-				// Setting one's own email again is not a conflict.
+				// Setting one's own email again is not a conflict, and changes nothing that needs a password.
 				expect((await api.put("/api/v1/users/me", { email: s.email }, { token: s.accessToken })).status).toBe(200);
+			});
+
+			it("a new email needs the current password (422 currentPassword) and ends every other session", async () => {
+				const s = await register("mailpw");
+				const other = await loginAs(s);
+				const wanted = freshEmail("mailpw-new");
+				expectFieldError(await api.put("/api/v1/users/me", { email: wanted }, { token: s.accessToken }), "currentPassword");
+				expectFieldError(
+					await api.put("/api/v1/users/me", { email: wanted, currentPassword: "Wrong-pass-1" }, { token: s.accessToken }),
+					"currentPassword"
+				);
+				expect((await api.get("/api/v1/users/me", { token: s.accessToken })).body.email).toBe(s.email);
+				// A name alone needs no password and ends nothing.
+				expect((await api.put("/api/v1/users/me", { name: "Renamed" }, { token: s.accessToken })).status).toBe(200);
+				expect((await api.get("/api/v1/users/me", { token: other.accessToken })).status).toBe(200);
+
+				const changed = await api.put("/api/v1/users/me", { email: wanted, currentPassword: PASSWORD }, { token: s.accessToken });
+				expect(changed.status).toBe(200);
+				expect(changed.body.email).toBe(wanted);
+				expectError(await api.get("/api/v1/users/me", { token: other.accessToken }), 401, "INVALID_TOKEN");
+				expectError(await api.post("/api/v1/auth/refresh", { refreshToken: other.refreshToken }), 401, "INVALID_REFRESH_TOKEN");
+				expect((await api.get("/api/v1/users/me", { token: s.accessToken })).status).toBe(200);
+				expect((await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken })).status).toBe(200);
 			});
 		});
 
