@@ -42,6 +42,14 @@ function encodeHeaderText(value: string): string {
 	return words.map(w => `=?UTF-8?B?${Buffer.from(w).toString("base64")}?=`).join(`${CRLF} `);
 }
 
+/** `Name <address>` with a non-ASCII name (MAIL_FROM): the name as encoded words, the address as it is. */
+function encodeAddress(value: string): string {
+	const plain = singleLine(value);
+	const named = /^\s*"?(.*?)"?\s*<([^<>]+)>\s*$/.exec(plain);
+	if (/^[\x20-\x7e]*$/.test(plain) || !named) return plain;
+	return `${encodeHeaderText(named[1])} <${named[2]}>`;
+}
+
 const HEX = "0123456789ABCDEF";
 const escapeByte = (b: number) => `=${HEX[b >> 4]}${HEX[b & 15]}`;
 
@@ -85,7 +93,7 @@ export function newMessageId(from: string): string {
 
 export function buildMime(mail: MimeMail): string {
 	const headers = [
-		`From: ${singleLine(mail.from)}`,
+		`From: ${encodeAddress(mail.from)}`,
 		`To: ${singleLine(mail.to)}`,
 		`Subject: ${encodeHeaderText(mail.subject)}`,
 		`Date: ${rfc5322Date(mail.date)}`,

@@ -34,6 +34,21 @@ describe("notification mail MIME", () => {
 		expect(parsed.html).toBe(html);
 	});
 
+	it("encodes a sender name that is not ASCII, keeping its address; the whole message is 7-bit", async () => {
+		const raw = buildMime({
+			from: "Café Grüße <shop@example.com>",
+			to: "a@example.com",
+			subject: "Grüße",
+			text: "Grüße",
+			html: "<p>Grüße</p>",
+			messageId: "<m4@example.com>",
+			date
+		});
+		expect([...raw].every(ch => ch.charCodeAt(0) < 128)).toBe(true);
+		const parsed = await simpleParser(raw);
+		expect(parsed.from?.value).toEqual([{ address: "shop@example.com", name: "Café Grüße" }]);
+	});
+
 	it("sends text alone when there is no HTML", async () => {
 		const parsed = await simpleParser(
 			buildMime({
