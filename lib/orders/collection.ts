@@ -72,7 +72,7 @@ export const ordersCollection: CollectionSpec = {
 	name: "orders",
 	fields: {
 		userId: { type: "string", required: true, index: true },
-		status: { type: "string", required: true, index: true, lowCardinality: true },
+		status: { type: "string", required: true, index: true },
 		cancelReason: { type: "string" },
 		items: { type: "json", required: true },
 		totalMinor: { type: "integer", required: true },

@@ -47,9 +47,10 @@ export interface FieldSpec {
 	required?: boolean;
 	index?: boolean;
 	/**
-	 * Few distinct values (a status, a log level). SQL and MongoDB index it as asked; the embedded
-	 * NeDB store does not, because NeDB updates an index key by a linear scan of the documents that
-	 * share it, so every write to a document with a common value would cost O(collection).
+	 * Few distinct values that change often (a session's status, a log level). SQL and MongoDB index
+	 * it as asked; the embedded NeDB store does not, because NeDB removes a document from an index
+	 * key by a linear scan of the documents sharing it, so each change away from a common value
+	 * would cost O(collection). (A status that queries need, like an order's, stays indexed.)
 	 */
 	lowCardinality?: boolean;
 	unique?: boolean;
