@@ -28,6 +28,7 @@ import {
 	onPaymentSucceeded,
 	onReservationFailed,
 	onShipmentDelivered,
+	onShipmentCreated,
 	onShipmentShipped,
 	type FlowDeps
 } from "../lib/orders/flow-handlers";
@@ -102,6 +103,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 				consumer("payment.succeeded", "payment_succeeded", onPaymentSucceeded),
 				consumer("payment.failed", "payment_failed", onPaymentFailed),
 				consumer("payment.refunded", "payment_refunded", onPaymentRefunded),
+				consumer("shipment.created", "shipment_created", onShipmentCreated),
 				consumer("shipment.shipped", "shipment_shipped", onShipmentShipped),
 				consumer("shipment.delivered", "shipment_delivered", onShipmentDelivered)
 			]
@@ -321,7 +323,9 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 				{ olderThanMs: olderThanMs ?? settings.stuckAfterMs, limit: limit ?? settings.reconcileBatch }
 			);
 			if (result.orderIds.length)
-				this.logger.info(`Reconciler re-drove ${result.pending} pending and ${result.confirmed} confirmed order(s)`);
+				this.logger.info(
+					`Reconciler re-drove ${result.pending} pending, ${result.confirmed} confirmed and ${result.paid} unshipped paid order(s)`
+				);
 			return result;
 		}
 	},

@@ -30,6 +30,8 @@ interface OrderPaidData {
 	orderId?: string;
 	userId?: string;
 	shippingAddress?: Record<string, unknown>;
+	/** Set by the orders reconciler when it re-drives a paid order that never heard of its shipment. */
+	redrive?: boolean;
 }
 
 interface ShippingState {
@@ -68,7 +70,10 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 							userId: data.userId,
 							shippingAddress: isObject(data.shippingAddress) ? data.shippingAddress : {}
 						});
-						if (created) await emitDomainEvent(ctx, SOURCE, "shipment.created", shipment.id, shipmentEventData(shipment));
+						// A re-drive by the orders reconciler (it never heard of the shipment) is answered even
+						// when the shipment exists: its first announcement may be what was lost.
+						if (created || data.redrive === true)
+							await emitDomainEvent(ctx, SOURCE, "shipment.created", shipment.id, shipmentEventData(shipment));
 					}
 				}
 			]

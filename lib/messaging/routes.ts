@@ -42,6 +42,8 @@ export const AMQP_QUEUES = {
 	payment_failed: ["payment.failed"],
 	/** orders: the order's payment shows refunded */
 	payment_refunded: ["payment.refunded"],
+	/** orders: notes the order's shipment */
+	shipment_created: ["shipment.created"],
 	/** orders: paid -> shipped */
 	shipment_shipped: ["shipment.shipped"],
 	/** orders: shipped -> delivered */

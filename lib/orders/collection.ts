@@ -63,6 +63,8 @@ export interface OrderDoc {
 	version: number;
 	/** When the reconciler last re-drove the order (createdAt until then). */
 	redrivenAt: string;
+	/** Noted from shipment.created; null until then, so the reconciler finds paid orders left without one. */
+	shipmentId?: string | null;
 	createdAt: string;
 	updatedAt: string;
 	[key: string]: unknown;
@@ -83,6 +85,7 @@ export const ordersCollection: CollectionSpec = {
 		idempotencyKey: { type: "string", unique: true },
 		version: { type: "integer", required: true, default: 0 },
 		redrivenAt: { type: "string", required: true },
+		shipmentId: { type: "string" },
 		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	},

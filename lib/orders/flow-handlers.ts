@@ -141,6 +141,13 @@ export async function onPaymentRefunded(deps: FlowDeps, data: PaymentRefundedDat
 	);
 }
 
+/** Not a status change: the order notes its shipment, which takes it out of the reconciler's sight. */
+export async function onShipmentCreated(deps: FlowDeps, data: ShipmentData): Promise<void> {
+	const shipmentId = data.shipmentId;
+	if (!shipmentId) return;
+	await updateOrderFields(deps.store, data.orderId, order => (order.shipmentId === shipmentId ? null : { shipmentId }));
+}
+
 export async function onShipmentShipped(deps: FlowDeps, data: ShipmentData, by = "shipping"): Promise<void> {
 	await move(deps, data.orderId, { to: "shipped", from: ["paid"], by });
 }

@@ -121,6 +121,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
 		statusHistory: [{ status: "pending", at, by: userId }],
 		version: 0,
 		redrivenAt: at,
+		shipmentId: null,
 		createdAt: at,
 		updatedAt: at
 	};

@@ -108,6 +108,19 @@ describe("shipping service", () => {
 			expect(probe.of("shipment.created", data.orderId)).toHaveLength(1);
 		});
 
+		it("answers the orders reconciler's re-drive (redrive: true) by announcing the shipment it already has", async () => {
+			const data = paidData();
+			await emitOrderEvent(stack.broker, "order.paid", data);
+			await settle();
+			const [first] = probe.of("shipment.created", data.orderId);
+			await emitOrderEvent(stack.broker, "order.paid", { ...data, redrive: true });
+			await settle();
+			expect(await shipments().count({ orderId: data.orderId })).toBe(1);
+			const announced = probe.of("shipment.created", data.orderId);
+			expect(announced).toHaveLength(2);
+			expect(announced[1].data).toEqual(first.data);
+		});
+
 		it("creates concurrent first deliveries once too", async () => {
 			const data = paidData();
 			await Promise.all(Array.from({ length: 5 }, () => emitOrderEvent(stack.broker, "order.paid", data)));

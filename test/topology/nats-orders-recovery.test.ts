@@ -1,7 +1,8 @@
 /**
  * No stuck orders when a node dies: in the split topology over the machine's NATS, the inventory
- * process is stopped while customers place orders; once it is started again the orders service's
- * reconciler re-drives the orders whose events found no listener, and every order completes.
+ * process (then the shipping process) is stopped while customers place orders; once it is started
+ * again the orders service's reconciler re-drives the orders whose events found no listener, and
+ * every order completes (every paid order gets its shipment).
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -33,12 +34,14 @@ describeWithNats("orders survive an inventory node outage (split topology over N
 	let front: NodeProcess;
 	let flow: NodeProcess;
 	let inventory: NodeProcess;
+	let shipping: NodeProcess;
 	let api: Client;
 	let admin: string;
 	let customer: string;
 	let productId: string;
 
 	const startInventory = () => startNode("inventory", { ...common, SERVICES: "inventory", NODE_ID: `${namespace}-inventory` });
+	const startShipping = () => startNode("shipping", { ...common, SERVICES: "shipping", NODE_ID: `${namespace}-shipping` });
 	const liveServices = async () =>
 		((await api.get("/api/v1/health")).body?.nodes ?? [])
 			.filter((n: { available: boolean }) => n.available)
@@ -53,12 +56,16 @@ describeWithNats("orders survive an inventory node outage (split topology over N
 			PORT: String(port),
 			HOST: "127.0.0.1"
 		});
-		flow = startNode("flow", { ...common, SERVICES: "orders,payments,shipping", NODE_ID: `${namespace}-flow` });
+		flow = startNode("flow", { ...common, SERVICES: "orders,payments", NODE_ID: `${namespace}-flow` });
 		inventory = startInventory();
+		shipping = startShipping();
 		api = client(`http://127.0.0.1:${port}`);
 		await waitFor(
 			"all services",
-			async () => (await liveServices()).includes("inventory") && (await liveServices()).includes("orders"),
+			async () => {
+				const services = await liveServices();
+				return ["inventory", "orders", "shipping"].every(s => services.includes(s));
+			},
 			60_000
 		);
 		admin = (
@@ -83,7 +90,7 @@ describeWithNats("orders survive an inventory node outage (split topology over N
 	});
 
 	afterAll(async () => {
-		await Promise.all([front, flow, inventory].filter(Boolean).map(p => p.stop()));
+		await Promise.all([front, flow, inventory, shipping].filter(Boolean).map(p => p.stop()));
 		fs.rmSync(dataDir, { recursive: true, force: true });
 	});
 
@@ -118,5 +125,48 @@ describeWithNats("orders survive an inventory node outage (split topology over N
 		}
 		const stock = await api.get(`/api/v1/inventory/check?productId=${productId}&quantity=1`);
 		expect(stock.body.available).toBe(45);
+	});
+
+	it("gives every order paid while the shipping node was down its shipment once it is back", async () => {
+		await shipping.stop("SIGTERM");
+		await waitFor("gateway to notice", async () => !(await liveServices()).includes("shipping"), 15_000);
+
+		const ids: string[] = [];
+		for (let i = 0; i < 3; i++) {
+			const r = await api.post(
+				"/api/v1/orders",
+				{ items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, payment: CARD },
+				{ token: customer }
+			);
+			expect({ status: r.status, body: r.body }).toEqual({ status: 201, body: expect.objectContaining({ status: "pending" }) });
+			ids.push(r.body.id);
+		}
+		// Paid with nobody to hear order.paid, and still so after the reconciler's period.
+		for (const id of ids)
+			await waitFor(
+				`order ${id} to be paid`,
+				async () => (await api.get(`/api/v1/orders/${id}`, { token: customer })).body.status === "paid"
+			);
+		await new Promise(r => setTimeout(r, 2500));
+
+		shipping = startShipping();
+		for (const id of ids) {
+			const shipments = await waitFor(
+				`a shipment for order ${id}`,
+				async () => {
+					const r = await api.get(`/api/v1/shipments?orderId=${id}`, { token: customer });
+					return r.status === 200 && r.body.total > 0 ? r.body.items : null;
+				},
+				60_000
+			);
+			expect(shipments).toHaveLength(1);
+		}
+		// The flow goes on from there as usual: shipping the first one ships the order.
+		const [first] = (await api.get(`/api/v1/shipments?orderId=${ids[0]}`, { token: customer })).body.items;
+		expect((await api.put(`/api/v1/shipments/${first.id}/status`, { status: "shipped" }, { token: admin })).status).toBe(200);
+		await waitFor(
+			"order shipped",
+			async () => (await api.get(`/api/v1/orders/${ids[0]}`, { token: customer })).body.status === "shipped"
+		);
 	});
 });
