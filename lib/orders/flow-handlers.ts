@@ -141,11 +141,13 @@ export async function onPaymentRefunded(deps: FlowDeps, data: PaymentRefundedDat
 	);
 }
 
-/** Not a status change: the order notes its shipment, which takes it out of the reconciler's sight. */
+/**
+ * Not a status change: the order notes its shipment, which takes it out of the reconciler's sight.
+ * One conditional write (first shipment wins; a repeat changes nothing), no read.
+ */
 export async function onShipmentCreated(deps: FlowDeps, data: ShipmentData): Promise<void> {
-	const shipmentId = data.shipmentId;
-	if (!shipmentId) return;
-	await updateOrderFields(deps.store, data.orderId, order => (order.shipmentId === shipmentId ? null : { shipmentId }));
+	if (!data.shipmentId) return;
+	await deps.store.updateById(data.orderId, { set: { shipmentId: data.shipmentId } }, { shipmentId: null });
 }
 
 export async function onShipmentShipped(deps: FlowDeps, data: ShipmentData, by = "shipping"): Promise<void> {
