@@ -203,7 +203,10 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 						{ set: { ...set, updatedAt: nowIso() } },
 						newEmail ? { email: user.email } : undefined
 					);
-					if (!updated) throw new ConflictError("The account was changed concurrently", "CONCURRENT_UPDATE");
+					if (!updated)
+						throw newEmail
+							? new ConflictError("The account was changed concurrently", "CONCURRENT_UPDATE")
+							: new NotFoundError("User", user.id);
 					if (newEmail) await this.sessions.revokeOtherSessions(user.id, ctx.meta.user?.sid);
 					return toPublicUser(updated);
 				} catch (err) {
