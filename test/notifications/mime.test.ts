@@ -3,9 +3,20 @@
  * nodemailer project): what the customer's mail client will see.
  */
 import { simpleParser } from "mailparser";
-import { buildMime, newMessageId, quotedPrintable } from "../../lib/notifications/mime";
+import { buildMime, newMessageId, quotedPrintable, type MimeMail } from "../../lib/notifications/mime";
 
 const date = new Date("2026-11-22T06:12:00.000Z");
+
+/** A plain-text mail from shop@localhost; each test changes what it is about. */
+const mail = (overrides: Partial<MimeMail> = {}): MimeMail => ({
+	from: "shop@localhost",
+	to: "a@example.com",
+	subject: "Hi",
+	text: "x",
+	messageId: "<m@localhost>",
+	date,
+	...overrides
+});
 
 describe("notification mail MIME", () => {
 	it("carries sender, recipient, a non-ASCII subject, the text and the HTML part intact", async () => {
@@ -35,44 +46,20 @@ describe("notification mail MIME", () => {
 	});
 
 	it("encodes a sender name that is not ASCII, keeping its address; the whole message is 7-bit", async () => {
-		const raw = buildMime({
-			from: "Café Grüße <shop@example.com>",
-			to: "a@example.com",
-			subject: "Grüße",
-			text: "Grüße",
-			html: "<p>Grüße</p>",
-			messageId: "<m4@example.com>",
-			date
-		});
+		const raw = buildMime(mail({ from: "Café Grüße <shop@example.com>", subject: "Grüße", text: "Grüße", html: "<p>Grüße</p>" }));
 		expect([...raw].every(ch => ch.charCodeAt(0) < 128)).toBe(true);
 		const parsed = await simpleParser(raw);
 		expect(parsed.from?.value).toEqual([{ address: "shop@example.com", name: "Café Grüße" }]);
 	});
 
 	it("sends text alone when there is no HTML", async () => {
-		const parsed = await simpleParser(
-			buildMime({
-				from: "shop@localhost",
-				to: "a@example.com",
-				subject: "Plain",
-				text: "Only text",
-				messageId: "<m2@localhost>",
-				date
-			})
-		);
+		const parsed = await simpleParser(buildMime(mail({ text: "Only text" })));
 		expect(parsed.text).toBe("Only text");
 		expect(parsed.html).toBe(false);
 	});
 
 	it("cannot be given extra headers through a subject or an address with line breaks", async () => {
-		const raw = buildMime({
-			from: "shop@localhost",
-			to: "a@example.com\r\nBcc: victim@example.com",
-			subject: "Hi\r\nBcc: victim@example.com",
-			text: "x",
-			messageId: "<m3@localhost>",
-			date
-		});
+		const raw = buildMime(mail({ to: "a@example.com\r\nBcc: victim@example.com", subject: "Hi\r\nBcc: victim@example.com" }));
 		const parsed = await simpleParser(raw);
 		expect(parsed.bcc).toBeUndefined();
 		expect(raw).not.toMatch(/^Bcc:/im);

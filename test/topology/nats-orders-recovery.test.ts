@@ -47,6 +47,21 @@ describeWithNats("orders survive an inventory node outage (split topology over N
 			.filter((n: { available: boolean }) => n.available)
 			.flatMap((n: { services: string[] }) => n.services) as string[];
 
+	/** Places `count` orders of one unit each; every one is accepted as pending. */
+	const placeOrders = async (count: number): Promise<string[]> => {
+		const ids: string[] = [];
+		for (let i = 0; i < count; i++) {
+			const r = await api.post(
+				"/api/v1/orders",
+				{ items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, payment: CARD },
+				{ token: customer }
+			);
+			expect({ status: r.status, body: r.body }).toEqual({ status: 201, body: expect.objectContaining({ status: "pending" }) });
+			ids.push(r.body.id);
+		}
+		return ids;
+	};
+
 	beforeAll(async () => {
 		const port = await freePort();
 		front = startNode("front", {
@@ -98,16 +113,7 @@ describeWithNats("orders survive an inventory node outage (split topology over N
 		await inventory.stop("SIGTERM");
 		await waitFor("gateway to notice", async () => !(await liveServices()).includes("inventory"), 15_000);
 
-		const ids: string[] = [];
-		for (let i = 0; i < 5; i++) {
-			const r = await api.post(
-				"/api/v1/orders",
-				{ items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, payment: CARD },
-				{ token: customer }
-			);
-			expect({ status: r.status, body: r.body }).toEqual({ status: 201, body: expect.objectContaining({ status: "pending" }) });
-			ids.push(r.body.id);
-		}
+		const ids = await placeOrders(5);
 		await new Promise(r => setTimeout(r, 2500));
 		for (const id of ids) expect((await api.get(`/api/v1/orders/${id}`, { token: customer })).body.status).toBe("pending");
 
@@ -131,16 +137,7 @@ describeWithNats("orders survive an inventory node outage (split topology over N
 		await shipping.stop("SIGTERM");
 		await waitFor("gateway to notice", async () => !(await liveServices()).includes("shipping"), 15_000);
 
-		const ids: string[] = [];
-		for (let i = 0; i < 3; i++) {
-			const r = await api.post(
-				"/api/v1/orders",
-				{ items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, payment: CARD },
-				{ token: customer }
-			);
-			expect({ status: r.status, body: r.body }).toEqual({ status: 201, body: expect.objectContaining({ status: "pending" }) });
-			ids.push(r.body.id);
-		}
+		const ids = await placeOrders(3);
 		// Paid with nobody to hear order.paid, and still so after the reconciler's period.
 		for (const id of ids)
 			await waitFor(
