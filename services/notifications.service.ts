@@ -2,7 +2,7 @@
  * Notifications: the mails of the order flow (confirmed, paid, shipped, delivered, cancelled, to the
  * customer) and low-stock alerts (to ADMIN_EMAIL and every admin). Every message is stored first
  * (lib/notifications/collection.ts), then sent in the background with retries and backoff
- * (lib/notifications/delivery.ts) over SMTP_URL, or written as an .eml file under DATA_DIR/mail
+ * (lib/notifications/delivery.ts) over SMTP_URL, or appended to an mbox file under DATA_DIR/mail
  * without it (lib/notifications/mailer.ts). Event handlers only record and schedule: a slow or
  * broken mail server never holds up or fails the order flow.
  *

@@ -3,7 +3,7 @@
  * (or the text alone), UTF-8, quoted-printable bodies, an RFC 2047 subject when it is not plain
  * ASCII. Built directly because nodemailer's composer (streams, per-part random boundaries and
  * encoders) cost about 2 ms of CPU per mail on the event loop every order goes through; both
- * transports (SMTP and .eml files) send this text as it is.
+ * transports (SMTP and mbox files) send this text as it is.
  */
 import { randomUUID } from "node:crypto";
 

@@ -3,10 +3,12 @@
  * flow driven over HTTP (register, admin login, product with stock, order with 4242..., paid,
  * shipped, delivered, cancelled), plus the low-stock alert to the admin. An SMTP outage is retried
  * and ends `failed` with every record kept and the order unaffected; without SMTP_URL the mail is
- * an .eml file under DATA_DIR/mail.
+ * appended to the day's mbox file under DATA_DIR/mail, read back with mailparser.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { simpleParser } from "mailparser";
+import { mboxMessages } from "../../lib/notifications/mbox";
 import { startStack, type Stack } from "../helpers/stack";
 import { eventually } from "../orders/support";
 import { ADMIN_EMAIL, E2E_ENV, Shop, type Customer } from "../orders/shop";
@@ -250,18 +252,29 @@ describe("notifications without SMTP_URL", () => {
 	});
 	afterAll(() => stack?.stop());
 
-	it("writes each mail as an .eml file under DATA_DIR/mail", async () => {
+	/** Every message of the mbox files under DATA_DIR/mail, in the order they were appended. */
+	function mailbox(): string[] {
+		const dir = path.join(stack.dataDir, "mail");
+		return fs
+			.readdirSync(dir)
+			.filter(f => /^\d{4}-\d{2}-\d{2}\.mbox$/.test(f))
+			.sort()
+			.flatMap(f => mboxMessages(fs.readFileSync(path.join(dir, f), "utf8")));
+	}
+
+	it("appends each mail to the day's mbox file under DATA_DIR/mail", async () => {
 		const r = await shop.api.post("/api/v1/notifications/test", { to: "dev@notify.test" }, { token: shop.adminToken });
 		expect(r.status).toBe(201);
 		expect(r.body.status).toBe("sent");
-		const dir = path.join(stack.dataDir, "mail");
-		const files = fs.readdirSync(dir).filter(f => f.endsWith(".eml"));
-		expect(files).toHaveLength(1);
-		expect(files[0]).toContain(r.body.id);
-		const eml = fs.readFileSync(path.join(dir, files[0]), "utf8");
-		expect(eml).toMatch(/^To: dev@notify\.test$/m);
-		expect(eml).toMatch(/^Subject: Test email from Moleculer Shop$/m);
-		expect(eml).toMatch(/^From: shop@localhost$/m);
+		const today = new Date().toISOString().slice(0, 10);
+		const file = fs.readFileSync(path.join(stack.dataDir, "mail", `${today}.mbox`), "utf8");
+		expect(file).toMatch(/^From shop@localhost (Sun|Mon|Tue|Wed|Thu|Fri|Sat) [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4}\n/);
+		const messages = mailbox();
+		expect(messages).toHaveLength(1);
+		const parsed = await simpleParser(messages[0]);
+		expect((parsed.to as { text: string }).text).toBe("dev@notify.test");
+		expect(parsed.subject).toBe("Test email from Moleculer Shop");
+		expect(parsed.from?.value).toEqual([{ address: "shop@localhost", name: "" }]);
 	});
 
 	it("writes the order mails too", async () => {
@@ -269,14 +282,9 @@ describe("notifications without SMTP_URL", () => {
 		const p = await shop.product(3, 10);
 		const { id } = await shop.placed(c, [{ productId: p.id, quantity: 2 }]);
 		await shop.reaches(c, id, "paid");
-		const dir = path.join(stack.dataDir, "mail");
 		await eventually("two order mails on disk", async () => {
-			const mails = fs
-				.readdirSync(dir)
-				.filter(f => f.endsWith(".eml"))
-				.map(f => fs.readFileSync(path.join(dir, f), "utf8"))
-				.filter(t => t.includes(`To: ${c.email}`));
-			return mails.length === 2 && mails.every(t => t.replace(/=\r?\n/g, "").includes(`Total: 6.00 ${p.currency}`));
+			const mails = mailbox().filter(t => t.includes(`To: ${c.email}`));
+			return mails.length === 2 && mails.every(t => t.replace(/=\n/g, "").includes(`Total: 6.00 ${p.currency}`));
 		});
 	});
 });
