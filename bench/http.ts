@@ -6,10 +6,11 @@
  *   GET /api/v1/products/{id} signed in (the same read through the whole pipeline: moleculer-web, JWT, broker)
  *   GET /api/v1/products?page=1 (cached)
  *   POST /api/v1/orders         (50 customers in turn; the checkout then runs on events)
+ *   POST /api/v1/orders at a fixed rate (BENCH_ORDER_RATE, 200/s): latency at a load the shop sustains
  *   GET on a bare node:http server answering the same product JSON, and the gateway/bare ratio
  *
  * BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_LOG_LEVEL (error);
- * BENCH_ONLY=get,bare,signedin,list,orders runs only those (to profile one path at a time).
+ * BENCH_ONLY=get,bare,signedin,list,orders,orderrate runs only those (to profile one path at a time).
  */
 import { fork } from "node:child_process";
 import fs from "node:fs";
@@ -24,7 +25,8 @@ import type { LoadJob, LoadResult } from "./load";
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
-const ONLY = new Set((process.env.BENCH_ONLY ?? "get,bare,signedin,list,orders").split(","));
+const ONLY = new Set((process.env.BENCH_ONLY ?? "get,bare,signedin,list,orders,orderrate").split(","));
+const ORDER_RATE = Number(process.env.BENCH_ORDER_RATE ?? 200);
 const CUSTOMERS = 50;
 const CATALOG = 40;
 const CARD = { cardNumber: "4242424242424242", expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: "123" };
@@ -42,9 +44,9 @@ export interface HttpScenarioResult extends LoadResult {
  * process (the server) spent per answered request: a figure that other load on the machine
  * disturbs far less than requests per second.
  */
-async function load(
-	job: Omit<LoadJob, "connections" | "durationSeconds" | "warmupSeconds">
-): Promise<LoadResult & { serverCpuUsPerRequest: number; eventLoopMaxMs: number }> {
+type Job = Omit<LoadJob, "connections" | "durationSeconds" | "warmupSeconds">;
+
+async function load(job: Job): Promise<LoadResult & { serverCpuUsPerRequest: number; eventLoopMaxMs: number }> {
 	const cpu = process.cpuUsage();
 	const loop = monitorEventLoopDelay({ resolution: 10 });
 	loop.enable();
@@ -59,7 +61,7 @@ async function load(
 	};
 }
 
-function loadInChild(job: Omit<LoadJob, "connections" | "durationSeconds" | "warmupSeconds">): Promise<LoadResult> {
+function loadInChild(job: Job): Promise<LoadResult> {
 	return new Promise((resolve, reject) => {
 		const child = fork(path.join(__dirname, "load.ts"), [], { execArgv: ["--import", "tsx"], stdio: "inherit" });
 		let result: LoadResult | undefined;
@@ -185,7 +187,9 @@ export async function benchHttp(): Promise<HttpScenarioResult[]> {
 				)
 			);
 		if (ONLY.has("list")) results.push(report("gateway GET /products?page=1 (cached)", await load({ url: `${base}/products?page=1` })));
-		if (ONLY.has("orders")) await benchOrderPosts(base, admin, products[1].id, tokens, results);
+		if (ONLY.has("orders")) results.push(await benchOrderPosts("gateway POST /orders", base, admin, products[1].id, tokens));
+		if (ONLY.has("orderrate"))
+			results.push(await benchOrderPosts(`gateway POST /orders at ${ORDER_RATE}/s`, base, admin, products[2].id, tokens, ORDER_RATE));
 		if (ONLY.has("get") && ONLY.has("bare")) {
 			const gateway = results[0].requestsPerSecond;
 			const baseline = results[1].requestsPerSecond;
@@ -200,22 +204,33 @@ export async function benchHttp(): Promise<HttpScenarioResult[]> {
 	}
 }
 
-/** POST /orders by 50 customers in turn; then waits until every placed order finished its checkout. */
-async function benchOrderPosts(base: string, admin: string, productId: string, tokens: string[], results: HttpScenarioResult[]) {
+/**
+ * POST /orders by 50 customers in turn, as fast as answered or at a fixed rate; then waits until
+ * every placed order finished its checkout (drainSeconds: how far the checkout was behind).
+ */
+async function benchOrderPosts(
+	scenario: string,
+	base: string,
+	admin: string,
+	productId: string,
+	tokens: string[],
+	overallRate?: number
+): Promise<HttpScenarioResult> {
 	const before = (await json(base, "GET", "/orders?pageSize=1", undefined, admin)).total as number;
 	const cpu = process.cpuUsage();
 	const orders = await load({
 		url: `${base}/orders`,
 		method: "POST",
 		body: JSON.stringify({ items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, payment: CARD }),
-		tokens
+		tokens,
+		overallRate
 	});
 	const placed = ((await json(base, "GET", "/orders?pageSize=1", undefined, admin)).total as number) - before;
 	const flow = await waitForCheckout(base, admin, placed + before);
 	const used = process.cpuUsage(cpu);
 	// The whole checkout of each order (reserve, charge, ship) ran in this process too.
 	const serverCpuUsPerOrder = Math.round((used.user + used.system) / Math.max(1, placed));
-	results.push(report("gateway POST /orders", orders, { placed, ...flow, serverCpuUsPerOrder }));
+	return report(scenario, orders, { ...(overallRate ? { offeredPerSecond: overallRate } : {}), placed, ...flow, serverCpuUsPerOrder });
 }
 
 /** bench/results.json: every scenario of the run, with the machine's load when it ran. */

@@ -4,6 +4,7 @@
  * measured run), answers with requests/s, p50, p99 and the error count, and exits.
  */
 import autocannon from "autocannon";
+import { percentile, runAtRate, type RateJob } from "./load-at-rate";
 
 export interface LoadJob {
 	url: string;
@@ -13,6 +14,8 @@ export interface LoadJob {
 	/** Bearer tokens handed out in turn, one per request (POST /orders as many customers). */
 	tokens?: string[];
 	connections: number;
+	/** Requests per second over all connections, as an open load (bench/load-at-rate.ts); none: as fast as answered. */
+	overallRate?: number;
 	durationSeconds: number;
 	warmupSeconds: number;
 }
@@ -45,7 +48,33 @@ function run(job: LoadJob, seconds: number): Promise<autocannon.Result> {
 	return autocannon({ url: job.url, connections: job.connections, duration: seconds, pipelining: 1, requests: [request] });
 }
 
+/** The same job as an open load at job.overallRate requests per second (bench/load-at-rate.ts). */
+async function measureAtRate(job: LoadJob & { overallRate: number }): Promise<LoadResult> {
+	const rateJob = (seconds: number): RateJob => ({
+		url: job.url,
+		method: job.method ?? "GET",
+		body: job.body,
+		headers: { ...job.headers, ...(job.body ? { "content-type": "application/json" } : {}) },
+		tokens: job.tokens ?? [],
+		connections: job.connections,
+		rate: job.overallRate,
+		seconds
+	});
+	const warmup = job.warmupSeconds > 0 ? await runAtRate(rateJob(job.warmupSeconds)) : null;
+	const r = await runAtRate(rateJob(job.durationSeconds));
+	return {
+		requests: r.latenciesMs.length,
+		warmupRequests: warmup?.latenciesMs.length ?? 0,
+		requestsPerSecond: Math.round(r.latenciesMs.length / r.seconds),
+		p50Ms: Math.round(percentile(r.latenciesMs, 50)),
+		p99Ms: Math.round(percentile(r.latenciesMs, 99)),
+		errors: r.errors,
+		statusCodes: r.statusCodes
+	};
+}
+
 async function measure(job: LoadJob): Promise<LoadResult> {
+	if (job.overallRate) return measureAtRate({ ...job, overallRate: job.overallRate });
 	const warmup = job.warmupSeconds > 0 ? await run(job, job.warmupSeconds) : null;
 	const r = await run(job, job.durationSeconds);
 	const statusCodes = Object.fromEntries(

@@ -1,0 +1,81 @@
+/**
+ * An open load at a fixed rate (as wrk2 does): request i is due at start + i / rate whether or not
+ * earlier answers came back, over at most `connections` keep-alive connections, and its latency is
+ * counted from when it was due, so time spent waiting for a free connection counts too (no
+ * coordinated omission). autocannon's own rate option sends each connection's share of a second in
+ * one burst at the start of that second, which measures the burst rather than the rate.
+ */
+import http from "node:http";
+
+export interface RateJob {
+	url: string;
+	method: "GET" | "POST";
+	body?: string;
+	headers: Record<string, string>;
+	/** Bearer tokens handed out in turn, one per request. */
+	tokens: string[];
+	connections: number;
+	rate: number;
+	seconds: number;
+}
+
+export interface RateRun {
+	latenciesMs: number[];
+	errors: number;
+	statusCodes: Record<string, number>;
+	seconds: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+	if (!sorted.length) return 0;
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export async function runAtRate(job: RateJob): Promise<RateRun> {
+	const agent = new http.Agent({ keepAlive: true, maxSockets: job.connections });
+	const url = new URL(job.url);
+	const total = Math.round(job.rate * job.seconds);
+	const latenciesMs: number[] = [];
+	const statusCodes: Record<string, number> = {};
+	let errors = 0;
+	let sent = 0;
+	const inFlight: Promise<void>[] = [];
+	const started = performance.now();
+
+	const send = (dueAt: number, token: string | undefined) =>
+		new Promise<void>(resolve => {
+			const req = http.request(
+				url,
+				{
+					agent,
+					method: job.method,
+					headers: { ...job.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }
+				},
+				res => {
+					res.resume();
+					res.on("end", () => {
+						statusCodes[res.statusCode ?? 0] = (statusCodes[res.statusCode ?? 0] ?? 0) + 1;
+						if ((res.statusCode ?? 0) >= 400) errors++;
+						latenciesMs.push(performance.now() - dueAt);
+						resolve();
+					});
+				}
+			);
+			req.on("error", () => {
+				errors++;
+				resolve();
+			});
+			req.end(job.body);
+		});
+
+	while (sent < total) {
+		const now = performance.now();
+		for (; sent < total && started + (sent * 1000) / job.rate <= now; sent++)
+			inFlight.push(send(started + (sent * 1000) / job.rate, job.tokens[sent % job.tokens.length]));
+		await new Promise(r => setTimeout(r, 1));
+	}
+	await Promise.all(inFlight);
+	agent.destroy();
+	latenciesMs.sort((a, b) => a - b);
+	return { latenciesMs, errors, statusCodes, seconds: (performance.now() - started) / 1000 };
+}
