@@ -7,8 +7,8 @@
  * still in flight). Then, line by line in productId order, the item is updated with
  * `inc { reserved: q, available: -q }` on condition `available >= q`, so the database decides
  * between concurrent orders and stock is never oversold. Each applied line is then recorded in
- * the reservation's `applied`. When a line is short, the applied lines are given back and the
- * reservation ends "failed" (failedProductId); otherwise it ends "reserved".
+ * the reservation's `applied` (the last one with the status "reserved"). When a line is short, the
+ * applied lines are given back and the reservation ends "failed" (failedProductId).
  *
  * Ownership: every write to a "reserving" reservation increments `version` and is conditional on
  * the version its writer last saw, so exactly one worker owns it at a time; a worker whose write
@@ -146,7 +146,9 @@ export class Reservations {
 		const held: ItemDoc[] = [];
 		let shortOf = reservation.lines.find(l => !l.itemId)?.productId;
 
-		for (const line of shortOf ? [] : reservation.lines) {
+		const lines = shortOf ? [] : reservation.lines;
+		let reserved: ReservationDoc | null = null;
+		for (const [i, line] of lines.entries()) {
 			const after = await this.items.updateById(
 				line.itemId!,
 				{ inc: { reserved: line.quantity, available: -line.quantity, seq: 1 }, set: { updatedAt: nowIso() } },
@@ -162,9 +164,11 @@ export class Reservations {
 				inc: { reserved: line.quantity },
 				orderId
 			});
+			// The last line is recorded together with the outcome: the same record, one write less.
+			const last = i === lines.length - 1;
 			const recorded = await this.store.updateById(
 				reservation.id,
-				{ set: { applied: [...applied, line], updatedAt: nowIso() }, inc: { version: 1 } },
+				{ set: { applied: [...applied, line], ...(last ? { status: "reserved" } : {}), updatedAt: nowIso() }, inc: { version: 1 } },
 				{ status: "reserving", version }
 			);
 			if (!recorded) {
@@ -175,6 +179,7 @@ export class Reservations {
 			version++;
 			applied.push(line);
 			held.push(after);
+			if (last) reserved = recorded;
 		}
 
 		if (shortOf) {
@@ -189,7 +194,8 @@ export class Reservations {
 			return this.report(op, failed, true);
 		}
 
-		const reserved = await this.store.updateById(
+		// An order without lines has nothing to record.
+		reserved ??= await this.store.updateById(
 			reservation.id,
 			{ set: { status: "reserved", updatedAt: nowIso() }, inc: { version: 1 } },
 			{ status: "reserving", version }

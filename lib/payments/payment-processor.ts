@@ -110,7 +110,8 @@ export class PaymentProcessor {
 				amountMinor: req.amountMinor,
 				currency: req.currency,
 				status: "pending",
-				attempts: 0,
+				// The first attempt follows at once: counted here rather than by a write of its own.
+				attempts: 1,
 				...(card ? { brand: card.brand, last4: card.last4 } : {}),
 				createdAt: at,
 				updatedAt: at
@@ -125,7 +126,7 @@ export class PaymentProcessor {
 		if (!stale) return { payment: existing, claimed: false };
 		const claimed = await this.payments.updateById(
 			existing.id,
-			{ set: { updatedAt: nowIso() } },
+			{ set: { updatedAt: nowIso() }, inc: { attempts: 1 } },
 			{ status: "pending", updatedAt: existing.updatedAt, attempts: existing.attempts }
 		);
 		if (claimed) this.logger.warn(`Payment ${existing.id} of order ${existing.orderId} was left pending; charging it again`);
@@ -148,7 +149,9 @@ export class PaymentProcessor {
 					attempts: settings.maxAttempts,
 					baseDelayMs: settings.retryDelayMs,
 					isRetryable,
-					onAttempt: async () => {
+					// The first attempt was counted when the payment was inserted or claimed.
+					onAttempt: async attempt => {
+						if (attempt === 1) return;
 						await this.payments.updateById(
 							payment.id,
 							{ inc: { attempts: 1 }, set: { updatedAt: nowIso() } },
