@@ -146,7 +146,8 @@ export class Delivery {
 				{ set: { status: "sent", sentAt: at, updatedAt: at, lastError: null, messageId: sent.messageId ?? null } },
 				{ status: "pending" }
 			);
-			logger.info(`Sent ${what} (attempt ${claimed.attempts}${sent.file ? `, written to ${sent.file}` : ""})`);
+			// debug: the stored notification already says sent, when, and its Message-ID (GET /notifications).
+			logger.debug(`Sent ${what} (attempt ${claimed.attempts}${sent.file ? `, written to ${sent.file}` : ""})`);
 			if (done) this.deps.onSettled?.(done);
 			return done;
 		} catch (err) {
