@@ -40,6 +40,32 @@ async function yieldIfChainIsLong(): Promise<void> {
 	chainStartedAt = performance.now();
 }
 
+/** Whether a value holds a Date anywhere: the only value NeDB's serializer writes differently from JSON. */
+function holdsDate(value: unknown): boolean {
+	if (typeof value !== "object" || value === null) return false;
+	if (typeof (value as { getTime?: unknown }).getTime === "function") return true;
+	for (const key in value) if (holdsDate((value as Record<string, unknown>)[key])) return true;
+	return false;
+}
+
+/**
+ * NeDB's line for a document. Its serializer runs a replacer function on every key (checking the
+ * key, which NeDB already did when the document was inserted or modified, and writing Dates as
+ * { $$date }); without Dates the line is the same as plain JSON.stringify, V8's fast path.
+ */
+function serializeLine(doc: Raw): string {
+	return holdsDate(doc) ? nedbModel.serialize(doc) : JSON.stringify(doc);
+}
+
+/**
+ * NeDB reads its file back with a line splitter that also breaks on U+0085, U+2028 and U+2029,
+ * which JSON.stringify leaves unescaped: a product name holding one would make its line (and so
+ * the document) unreadable after a restart. Escaped, the line is the same JSON.
+ */
+function escapeLineBreaks(line: string): string {
+	return line.replace(/[\u0085\u2028\u2029]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function toDoc<T extends Doc>(raw: Raw | null | undefined): T | null {
 	if (!raw) return null;
 	const { _id, ...rest } = raw;
@@ -66,7 +92,9 @@ export class NedbStore<T extends Doc = Doc> implements Store<T> {
 			fs.mkdirSync(this.dataDir, { recursive: true });
 			filename = path.join(this.dataDir, `${this.spec.name}.db`);
 		}
-		this.db = new Datastore<Raw>(filename ? { filename } : { inMemoryOnly: true });
+		this.db = new Datastore<Raw>(
+			filename ? { filename, afterSerialization: escapeLineBreaks, beforeDeserialization: line => line } : { inMemoryOnly: true }
+		);
 		// eslint-disable-next-line @typescript-eslint/no-explicit-any
 		const adapter = new (MemoryAdapter as any)(this.db);
 		adapter.init(null, null);
@@ -101,7 +129,7 @@ export class NedbStore<T extends Doc = Doc> implements Store<T> {
 		const persistence = (this.db as unknown as { persistence: NedbPersistence }).persistence;
 		persistence.persistNewStateAsync = async (newDocs: Raw[]) => {
 			let lines = "";
-			for (const doc of newDocs) lines += persistence.afterSerialization(nedbModel.serialize(doc)) + "\n";
+			for (const doc of newDocs) lines += persistence.afterSerialization(serializeLine(doc)) + "\n";
 			if (!lines) return;
 			this.appendFd ??= fs.openSync(filename, "a", persistence.modes.fileMode);
 			const buf = Buffer.from(lines);

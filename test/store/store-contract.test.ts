@@ -160,6 +160,69 @@ describe("NeDB persistence", () => {
 			fs.rmSync(dir, { recursive: true, force: true });
 		}
 	});
+
+	it("appends the very lines NeDB's serializer writes, Dates and Unicode line breaks included, and reads them back after a crash (no compaction)", async () => {
+		type Odd = Item & { nested: unknown; seenAt?: Date; note?: string | null };
+		// eslint-disable-next-line @typescript-eslint/no-require-imports
+		const nedbModel = require("@seald-io/nedb/lib/model.js") as { serialize(doc: unknown): string };
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
+		try {
+			const first = createStore<Odd>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await first.connect();
+			const plain = await first.insert({
+				name: 'Plain "quoted" \u00e9 \u0085\u2028\u2029 line breaks to NeDB',
+				category: "c",
+				priceMinor: 1,
+				available: 1,
+				reserved: 0,
+				tags: ["a", "b"],
+				nested: { deep: [{ x: 1.5, y: null }], empty: {} },
+				note: null
+			});
+			const dated = await first.insert({
+				name: "Dated",
+				category: "c",
+				priceMinor: 2,
+				available: 1,
+				reserved: 0,
+				nested: { at: new Date("2026-11-22T07:00:00.000Z") },
+				seenAt: new Date("2026-11-21T07:00:00.000Z")
+			});
+			await first.updateById(plain.id, { inc: { available: 4 }, set: { note: "changed" } });
+
+			// What NeDB itself would have written for each state, in order after its index lines.
+			const lines = fs.readFileSync(path.join(dir, "items.db"), "utf8").trim().split("\n");
+			const written = lines.filter(l => !l.includes("$$indexCreated"));
+			const expected = [plain, dated, { ...plain, available: 5, note: "changed" }].map(({ id, ...rest }) =>
+				nedbModel.serialize({ ...rest, _id: id })
+			);
+			expect(written.map(l => JSON.parse(l))).toEqual(expected.map(l => JSON.parse(l)));
+			expect(written[1]).toContain('"$$date":');
+
+			// A second process opening the files of one that died (no compaction on the way out).
+			const second = createStore<Odd>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await second.connect();
+			expect(await second.findById(plain.id)).toMatchObject({
+				name: plain.name,
+				available: 5,
+				note: "changed",
+				nested: { deep: [{ x: 1.5, y: null }] }
+			});
+			const back = await second.findById(dated.id);
+			expect(back?.seenAt).toBeInstanceOf(Date);
+			expect((back?.nested as { at: Date }).at.toISOString()).toBe("2026-11-22T07:00:00.000Z");
+			await second.disconnect();
+			await first.disconnect();
+
+			// Disconnecting compacted the file (NeDB rewrote every line itself): still readable.
+			const third = createStore<Odd>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await third.connect();
+			expect((await third.findById(plain.id))?.name).toBe(plain.name);
+			await third.disconnect();
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+	});
 });
 
 describe("NeDB indexes", () => {
