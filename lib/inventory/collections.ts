@@ -78,7 +78,7 @@ export const itemsCollection: CollectionSpec = {
 		lowStockThreshold: { type: "integer", required: true },
 		lowStockAlerted: { type: "boolean", required: true, index: true, lowCardinality: true },
 		seq: { type: "integer", required: true },
-		createdAt: { type: "string", required: true, index: true },
+		createdAt: { type: "string", required: true, index: true, sortOnly: true },
 		updatedAt: { type: "string", required: true }
 	}
 };
@@ -112,7 +112,7 @@ export const movementsCollection: CollectionSpec = {
 		orderId: { type: "string", index: true },
 		actor: { type: "string", required: true },
 		reason: { type: "string" },
-		at: { type: "string", required: true, index: true }
+		at: { type: "string", required: true, index: true, sortOnly: true }
 	}
 };
 

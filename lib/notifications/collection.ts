@@ -58,7 +58,7 @@ export const notificationsCollection: CollectionSpec = {
 		eventId: { type: "string", required: true, unique: true },
 		nextAttemptAt: { type: "string", required: true, index: true },
 		messageId: { type: "string" },
-		createdAt: { type: "string", required: true, index: true },
+		createdAt: { type: "string", required: true, index: true, sortOnly: true },
 		updatedAt: { type: "string", required: true },
 		sentAt: { type: "string" }
 	}

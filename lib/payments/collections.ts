@@ -71,7 +71,7 @@ export const PAYMENTS: CollectionSpec = {
 		attempts: { type: "integer", required: true, default: 0 },
 		refundedAt: { type: "string" },
 		refundKey: { type: "string" },
-		createdAt: { type: "string", required: true, index: true },
+		createdAt: { type: "string", required: true, index: true, sortOnly: true },
 		updatedAt: { type: "string", required: true }
 	}
 };

@@ -29,7 +29,7 @@ export const productsCollection: CollectionSpec = {
 		// Optional, unique when present (the stores make a unique index on an optional field sparse).
 		sku: { type: "string", unique: true },
 		images: { type: "json" },
-		createdAt: { type: "string", required: true, index: true },
+		createdAt: { type: "string", required: true, index: true, sortOnly: true },
 		updatedAt: { type: "string", required: true }
 	}
 };

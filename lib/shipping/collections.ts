@@ -35,7 +35,7 @@ export const SHIPMENTS: CollectionSpec = {
 		status: { type: "string", required: true, index: true, lowCardinality: true },
 		shippingAddress: { type: "json", required: true },
 		history: { type: "json", required: true },
-		createdAt: { type: "string", required: true, index: true },
+		createdAt: { type: "string", required: true, index: true, sortOnly: true },
 		updatedAt: { type: "string", required: true }
 	}
 };

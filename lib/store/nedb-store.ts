@@ -101,7 +101,7 @@ export class NedbStore<T extends Doc = Doc> implements Store<T> {
 		await adapter.connect();
 		this.adapter = adapter;
 		for (const [field, f] of Object.entries(this.spec.fields)) {
-			if (f.unique || (f.index && !f.lowCardinality))
+			if (f.unique || (f.index && !f.lowCardinality && !f.sortOnly))
 				await this.db.ensureIndexAsync({ fieldName: field, unique: !!f.unique, sparse: !f.required });
 		}
 		// NeDB 3 indexes single fields only (an array would be read as a dotted path).

@@ -53,6 +53,12 @@ export interface FieldSpec {
 	 * would cost O(collection). (A status that queries need, like an order's, stays indexed.)
 	 */
 	lowCardinality?: boolean;
+	/**
+	 * Indexed only to read pages in its order (no filter compares it). SQL and MongoDB index it;
+	 * NeDB sorts every result in memory whatever its indexes, so there the index would be one more
+	 * tree insert per write that no query reads.
+	 */
+	sortOnly?: boolean;
 	unique?: boolean;
 	default?: unknown;
 }

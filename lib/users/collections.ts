@@ -65,7 +65,7 @@ export const USERS: CollectionSpec = {
 		passwordHash: { type: "string", required: true },
 		roles: { type: "json", required: true },
 		active: { type: "boolean", default: true },
-		createdAt: { type: "string", required: true, index: true },
+		createdAt: { type: "string", required: true, index: true, sortOnly: true },
 		updatedAt: { type: "string", required: true }
 	}
 };

@@ -226,12 +226,13 @@ describe("NeDB persistence", () => {
 });
 
 describe("NeDB indexes", () => {
-	type Task = { id: string; owner: string; state: string };
+	type Task = { id: string; owner: string; state: string; at?: string };
 	const tasks: CollectionSpec = {
 		name: "tasks",
 		fields: {
 			owner: { type: "string", required: true, index: true },
-			state: { type: "string", required: true, index: true, lowCardinality: true }
+			state: { type: "string", required: true, index: true, lowCardinality: true },
+			at: { type: "string", index: true, sortOnly: true }
 		}
 	};
 
@@ -246,6 +247,23 @@ describe("NeDB indexes", () => {
 			expect(await store.updateById(docs[1].id, { set: { state: "done" } }, { state: "open" })).toMatchObject({ state: "done" });
 			expect(await store.updateById(docs[1].id, { set: { state: "done" } }, { state: "open" })).toBeNull();
 			expect((await store.find({ where: { state: "open" } })).map(t => t.owner).sort()).toEqual(["a", "c"]);
+		} finally {
+			await store.disconnect();
+		}
+	});
+
+	it("builds no index for a sort-only field (NeDB sorts in memory) and still sorts on it", async () => {
+		const store = createStore<Task>(tasks, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
+		await store.connect();
+		try {
+			expect(Object.keys((store as unknown as { db: { indexes: Record<string, unknown> } }).db.indexes)).not.toContain("at");
+			for (const [owner, at] of [
+				["b", "2026-12-02"],
+				["a", "2026-12-03"],
+				["c", "2026-12-01"]
+			])
+				await store.insert({ owner, state: "open", at });
+			expect((await store.find({ sort: [["at", "desc"]], limit: 2 })).map(t => t.owner)).toEqual(["a", "b"]);
 		} finally {
 			await store.disconnect();
 		}
