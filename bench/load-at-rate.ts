@@ -61,7 +61,10 @@ export async function runAtRate(job: RateJob): Promise<RateRun> {
 					});
 				}
 			);
-			req.on("error", () => {
+			req.on("error", (err: NodeJS.ErrnoException) => {
+				// Counted under its code (ECONNRESET...) beside the status codes.
+				const code = err.code ?? "error";
+				statusCodes[code] = (statusCodes[code] ?? 0) + 1;
 				errors++;
 				resolve();
 			});
