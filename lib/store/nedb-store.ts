@@ -100,10 +100,16 @@ export class NedbStore<T extends Doc = Doc> implements Store<T> {
 		adapter.init(null, null);
 		await adapter.connect();
 		this.adapter = adapter;
+		const wanted = new Set(["_id"]);
 		for (const [field, f] of Object.entries(this.spec.fields)) {
-			if (f.unique || (f.index && !f.lowCardinality && !f.sortOnly))
-				await this.db.ensureIndexAsync({ fieldName: field, unique: !!f.unique, sparse: !f.required });
+			if (!f.unique && !(f.index && !f.lowCardinality && !f.sortOnly)) continue;
+			await this.db.ensureIndexAsync({ fieldName: field, unique: !!f.unique, sparse: !f.required });
+			wanted.add(field);
 		}
+		// NeDB recreates every index its file records; one the spec no longer asks for would still be
+		// kept up to date on every write.
+		for (const field of Object.keys((this.db as unknown as { indexes: object }).indexes))
+			if (!wanted.has(field)) await this.db.removeIndexAsync(field);
 		// NeDB 3 indexes single fields only (an array would be read as a dotted path).
 		if (this.spec.indexes?.some(idx => idx.unique))
 			throw new Error(`${this.spec.name}: the embedded store cannot enforce a compound unique index`);

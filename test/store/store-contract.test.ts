@@ -252,6 +252,31 @@ describe("NeDB indexes", () => {
 		}
 	});
 
+	it("drops an index its file records when the spec no longer asks for it, and keeps it dropped", async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
+		const indexedIn = async (spec: CollectionSpec) => {
+			const store = createStore<Task>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await store.connect();
+			const names = Object.keys((store as unknown as { db: { indexes: Record<string, unknown> } }).db.indexes);
+			const owners = (await store.find({ where: { owner: "a" } })).length;
+			await store.disconnect();
+			return { names, owners };
+		};
+		try {
+			const store = createStore<Task>(tasks, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await store.connect();
+			await store.insert({ owner: "a", state: "open" });
+			await store.disconnect();
+			expect((await indexedIn(tasks)).names).toContain("owner");
+
+			const unindexed: CollectionSpec = { ...tasks, fields: { ...tasks.fields, owner: { type: "string", required: true } } };
+			expect(await indexedIn(unindexed)).toEqual({ names: ["_id"], owners: 1 });
+			expect((await indexedIn(unindexed)).names).toEqual(["_id"]);
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+	});
+
 	it("builds no index for a sort-only field (NeDB sorts in memory) and still sorts on it", async () => {
 		const store = createStore<Task>(tasks, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
 		await store.connect();
