@@ -19,7 +19,7 @@ export interface LogDoc {
 export const logsCollection: CollectionSpec = {
 	name: "logs",
 	fields: {
-		time: { type: "string", required: true, index: true },
+		time: { type: "string", required: true, index: true, rangeFiltered: true },
 		level: { type: "string", required: true, index: true, lowCardinality: true },
 		levelValue: { type: "integer", required: true, index: true, lowCardinality: true },
 		node: { type: "string", required: true },

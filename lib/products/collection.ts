@@ -23,7 +23,7 @@ export const productsCollection: CollectionSpec = {
 		name: { type: "string", required: true },
 		nameLower: { type: "string", required: true, index: true },
 		description: { type: "string", required: true, default: "" },
-		priceMinor: { type: "integer", required: true, index: true },
+		priceMinor: { type: "integer", required: true, index: true, rangeFiltered: true },
 		currency: { type: "string", required: true },
 		category: { type: "string", required: true, index: true },
 		// Optional, unique when present (the stores make a unique index on an optional field sparse).

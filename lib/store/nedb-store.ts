@@ -10,6 +10,7 @@ import { MemoryAdapter } from "moleculer-db";
 import { newId } from "../ids";
 import { toMongoFilter, toMongoUpdate } from "./mongo-filter";
 import { swapUnchangedKeysInPlace, type NedbIndex } from "./nedb-index-swap";
+import { useKeyMap } from "./nedb-key-map";
 import { DuplicateKeyError, type CollectionSpec, type Doc, type Filter, type FindOptions, type Store, type Update } from "./types";
 
 type Raw = Record<string, unknown> & { _id: string };
@@ -113,8 +114,12 @@ export class NedbStore<T extends Doc = Doc> implements Store<T> {
 		// NeDB 3 indexes single fields only (an array would be read as a dotted path).
 		if (this.spec.indexes?.some(idx => idx.unique))
 			throw new Error(`${this.spec.name}: the embedded store cannot enforce a compound unique index`);
-		const indexes = (this.db as unknown as { indexes: Record<string, NedbIndex> }).indexes;
-		for (const index of Object.values(indexes)) swapUnchangedKeysInPlace(index);
+		const indexes = (this.db as unknown as { indexes: Record<string, NedbIndex & Parameters<typeof useKeyMap>[0]> }).indexes;
+		const docs = this.db.getAllData();
+		for (const [field, index] of Object.entries(indexes)) {
+			if (!this.spec.fields[field]?.rangeFiltered) useKeyMap(index, docs);
+			swapUnchangedKeysInPlace(index);
+		}
 		// Keep the append-only file small during long runs.
 		if (filename) {
 			this.appendThroughOpenFile(filename);

@@ -59,6 +59,11 @@ export interface FieldSpec {
 	 * tree insert per write that no query reads.
 	 */
 	sortOnly?: boolean;
+	/**
+	 * Filters compare it (lt, gte...), not only test equality. NeDB keeps such an index as its ordered
+	 * tree; its other indexes are hash maps (lib/store/nedb-key-map.ts), which a range scans in full.
+	 */
+	rangeFiltered?: boolean;
 	unique?: boolean;
 	default?: unknown;
 }

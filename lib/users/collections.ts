@@ -99,7 +99,7 @@ export const REFRESH_TOKENS: CollectionSpec = {
 		expiresAt: { type: "string", required: true },
 		createdAt: { type: "string", required: true },
 		usedAt: { type: "string" },
-		revokedAt: { type: "string", index: true }
+		revokedAt: { type: "string", index: true, rangeFiltered: true }
 	}
 };
 
