@@ -25,6 +25,36 @@ export class GatewayPrometheusReporter extends Base {
 	stop() {
 		return this.server ? super.stop() : Promise.resolve();
 	}
+
+	/**
+	 * Moleculer writes a histogram's `_sum` and `_count` only when it also keeps client-side
+	 * quantiles, which the request and event time histograms do not (lean-metrics.middleware.ts);
+	 * without them averages and rates of a histogram cannot be computed. Added here to each
+	 * histogram's group.
+	 */
+	generatePrometheusResponse(): string {
+		const lines: string[] = super.generatePrometheusResponse().split("\n");
+		for (const metric of this.registry.store.values() as Iterable<HistogramMetric>) {
+			if (metric.type !== "histogram" || metric.quantiles) continue;
+			const name = this.formatMetricName(metric.name).replace(/[.-]/g, "_");
+			const at = lines.indexOf(`# TYPE ${name} histogram`);
+			if (at < 0) continue;
+			const totals = metric.snapshot().flatMap(item => {
+				const labels = this.labelsToStr(item.labels);
+				return [`${name}_sum${labels} ${item.sum}`, `${name}_count${labels} ${item.count}`];
+			});
+			const end = lines.indexOf("", at);
+			lines.splice(end < 0 ? lines.length : end, 0, ...totals);
+		}
+		return lines.join("\n");
+	}
+}
+
+interface HistogramMetric {
+	name: string;
+	type: string;
+	quantiles?: number[];
+	snapshot(): Array<{ labels: Record<string, unknown>; sum: number; count: number }>;
 }
 
 /** The Prometheus text of this node's metrics, or null when metrics are off. */
