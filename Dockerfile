@@ -42,5 +42,6 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=40s --retries=3 \
 # Node runs as the main process (no npm wrapper), so SIGTERM reaches the broker, which stops its
 # services gracefully. The compose files add `init: true` for zombie reaping.
 STOPSIGNAL SIGTERM
-# AsyncLocalStorage (request ids in logs) without promise hooks: a quarter less CPU per order (README, Performance).
-CMD ["node", "--experimental-async-context-frame", "--import", "tsx", "server.ts"]
+# AsyncLocalStorage (request ids in logs) without promise hooks: a quarter less CPU per order; a young
+# generation of up to 64 MB per semi-space: fewer scavenges of the checkout's short-lived objects (README, Performance).
+CMD ["node", "--experimental-async-context-frame", "--max-semi-space-size=64", "--import", "tsx", "server.ts"]
