@@ -6,7 +6,7 @@
  *   GET /api/v1/products/{id} signed in (the same read through the whole pipeline: moleculer-web, JWT, broker)
  *   GET /api/v1/products?page=1 (cached)
  *   POST /api/v1/orders         (50 customers in turn; the checkout then runs on events)
- *   POST /api/v1/orders at fixed rates (BENCH_ORDER_RATES, 200,250 per second): latency at loads the shop sustains
+ *   POST /api/v1/orders at fixed rates (BENCH_ORDER_RATES, 250,400 per second): latency at loads the shop sustains
  *   GET on a bare node:http server answering the same product JSON, and the gateway/bare ratio
  *
  * BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_LOG_LEVEL (error);
@@ -26,7 +26,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
 const ONLY = new Set((process.env.BENCH_ONLY ?? "get,bare,signedin,list,orders,orderrate").split(","));
-const ORDER_RATES = (process.env.BENCH_ORDER_RATES ?? "200,250").split(",").map(Number);
+const ORDER_RATES = (process.env.BENCH_ORDER_RATES ?? "250,400").split(",").map(Number);
 const CUSTOMERS = 50;
 const CATALOG = 40;
 const CARD = { cardNumber: "4242424242424242", expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: "123" };
