@@ -19,7 +19,11 @@ export function serviceFiles(names: string[]): string[] {
 
 export function createBroker(overrides: Partial<BrokerOptions> = {}, services?: string[]): ServiceBroker {
 	const files = serviceFiles(services ?? loadConfig().services);
-	const broker = new ServiceBroker({ ...brokerOptions(), ...overrides });
+	const options: BrokerOptions = { ...brokerOptions(), ...overrides };
+	// Moleculer adds its hot-reload middleware only along with its internal ones, which the options
+	// list themselves (moleculer.config.ts).
+	if (options.hotReload) options.middlewares = [...(options.middlewares ?? []), "HotReload"];
+	const broker = new ServiceBroker(options);
 	for (const file of files) broker.loadService(file);
 	return broker;
 }
