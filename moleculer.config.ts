@@ -12,6 +12,16 @@ import { GatewayPrometheusReporter } from "./lib/broker/gateway-prometheus-repor
 import { logShippers } from "./lib/broker/log-shipper";
 import { rediscoverOnStart } from "./lib/broker/rediscover";
 
+/**
+ * Moleculer's internal middlewares in its own order (service-broker.js), with the lighter metrics
+ * hooks in place of "Metrics". Moleculer calls a middleware given as a function with the broker;
+ * its types know only objects.
+ */
+const INTERNAL_MIDDLEWARES: Array<string | Middleware> = [
+	...["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "Retry", "Fallback"],
+	...["ErrorHandler", "Tracing", LeanMetricsMiddleware as unknown as Middleware, "Debounce", "Throttle"]
+];
+
 type BrokerMetricsReporter = NonNullable<Exclude<BrokerOptions["metrics"], boolean | undefined>>["reporter"];
 
 export function brokerOptions(env: Env = process.env): BrokerOptions {
@@ -77,14 +87,9 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 			reporter: new GatewayPrometheusReporter({ port: config.metricsPort ?? 0, path: "/metrics" }) as unknown as BrokerMetricsReporter
 		},
 		validator: new StrictValidator(),
-		// Moleculer's internal middlewares in its own order, with lighter metrics hooks in place of "Metrics".
+		// Listed here rather than added by Moleculer, so that "Metrics" can be the lighter hooks.
 		internalMiddlewares: false,
-		middlewares: [
-			RequestScopeMiddleware,
-			...["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "Retry", "Fallback"],
-			// Moleculer calls a middleware given as a function with the broker; its types know only objects.
-			...["ErrorHandler", "Tracing", LeanMetricsMiddleware as unknown as Middleware, "Debounce", "Throttle"]
-		],
+		middlewares: [RequestScopeMiddleware, ...INTERNAL_MIDDLEWARES],
 		started: rediscoverOnStart
 	};
 }
