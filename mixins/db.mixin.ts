@@ -1,19 +1,21 @@
 /**
  * Gives a service its own collections on the database its environment names:
- * `<SERVICE>_DB_URI`, else `DB_URI`, else the embedded NeDB store under DATA_DIR/<service>/.
+ * `<SERVICE>_DB_URI`, else `DB_URI`, else the embedded SQLite database DATA_DIR/<service>/store.sqlite.
  * A database that cannot be reached at start fails the service at once with one clear line.
  */
 import path from "node:path";
 import type { ServiceSchema } from "moleculer";
 import { loadConfig, serviceDbUri } from "../lib/config";
 import { maskUri } from "../lib/mask-uri";
-import { createStore, type CollectionSpec, type Doc, type Store } from "../lib/store";
+import { createStores, embeddedDatabaseFile, type CollectionSpec, type Doc, type Store, type TransactionScope } from "../lib/store";
 
 export interface DbThis {
 	stores: Record<string, Store>;
 	/** Which database this service uses, password masked (for logs and /health). */
 	dbDescription: string;
 	store<T extends Doc>(name: string): Store<T>;
+	/** One transaction over this service's collections (they share one database). */
+	transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R>;
 	dbHealth(): Promise<void>;
 }
 
@@ -40,11 +42,12 @@ export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
 			const config = loadConfig();
 			const uri = serviceDbUri(this.name);
 			const dataDir = config.dataDir === path.resolve(":memory:") ? null : path.join(config.dataDir, this.name);
-			this.dbDescription = uri ? maskUri(uri) : dataDir ? `embedded NeDB at ${dataDir}` : "embedded NeDB in memory";
-			this.stores = {};
-			for (const spec of collections) {
-				this.stores[spec.name] = createStore(spec, { uri, dataDir, connectTimeoutMs: config.dbConnectTimeoutMs });
-			}
+			this.dbDescription = uri
+				? maskUri(uri)
+				: dataDir
+					? `embedded SQLite at ${embeddedDatabaseFile(dataDir)}`
+					: "embedded SQLite in memory";
+			this.stores = createStores(collections, { uri, dataDir, connectTimeoutMs: config.dbConnectTimeoutMs });
 		},
 
 		async started() {
@@ -69,6 +72,11 @@ export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
 				const s = this.stores[name];
 				if (!s) throw new Error(`Unknown collection ${name}`);
 				return s as unknown as Store<T>;
+			},
+			transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R> {
+				const first = Object.values(this.stores as Record<string, Store>)[0];
+				if (!first) throw new Error(`${this.name} has no collections`);
+				return first.transaction(work);
 			},
 			async dbHealth() {
 				await Promise.all(

@@ -76,9 +76,9 @@ export const itemsCollection: CollectionSpec = {
 		reserved: { type: "integer", required: true },
 		available: { type: "integer", required: true, index: true },
 		lowStockThreshold: { type: "integer", required: true },
-		lowStockAlerted: { type: "boolean", required: true, index: true, lowCardinality: true },
+		lowStockAlerted: { type: "boolean", required: true, index: true },
 		seq: { type: "integer", required: true },
-		createdAt: { type: "string", required: true, index: true, sortOnly: true },
+		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	}
 };
@@ -87,7 +87,7 @@ export const reservationsCollection: CollectionSpec = {
 	name: "reservations",
 	fields: {
 		orderId: { type: "string", required: true, unique: true },
-		status: { type: "string", required: true, index: true, lowCardinality: true },
+		status: { type: "string", required: true, index: true },
 		lines: { type: "json", required: true },
 		applied: { type: "json", required: true },
 		version: { type: "integer", required: true },
@@ -112,7 +112,7 @@ export const movementsCollection: CollectionSpec = {
 		orderId: { type: "string", index: true },
 		actor: { type: "string", required: true },
 		reason: { type: "string" },
-		at: { type: "string", required: true, index: true, sortOnly: true }
+		at: { type: "string", required: true, index: true }
 	}
 };
 

@@ -19,11 +19,11 @@ export interface LogDoc {
 export const logsCollection: CollectionSpec = {
 	name: "logs",
 	fields: {
-		time: { type: "string", required: true, index: true, rangeFiltered: true },
-		level: { type: "string", required: true, index: true, lowCardinality: true },
-		levelValue: { type: "integer", required: true, index: true, lowCardinality: true },
+		time: { type: "string", required: true, index: true },
+		level: { type: "string", required: true, index: true },
+		levelValue: { type: "integer", required: true, index: true },
 		node: { type: "string", required: true },
-		service: { type: "string", required: true, index: true, lowCardinality: true },
+		service: { type: "string", required: true, index: true },
 		message: { type: "string", required: true },
 		requestId: { type: "string", index: true },
 		fields: { type: "json" },

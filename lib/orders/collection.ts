@@ -86,7 +86,7 @@ export const ordersCollection: CollectionSpec = {
 		version: { type: "integer", required: true, default: 0 },
 		redrivenAt: { type: "string", required: true },
 		shipmentId: { type: "string" },
-		createdAt: { type: "string", required: true, index: true, rangeFiltered: true },
+		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	},
 	indexes: [{ fields: ["status", "updatedAt"] }, { fields: ["userId", "createdAt"] }]

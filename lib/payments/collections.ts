@@ -63,7 +63,7 @@ export const PAYMENTS: CollectionSpec = {
 		userId: { type: "string", required: true, index: true },
 		amountMinor: { type: "integer", required: true },
 		currency: { type: "string", required: true },
-		status: { type: "string", required: true, index: true, lowCardinality: true },
+		status: { type: "string", required: true, index: true },
 		brand: { type: "string" },
 		last4: { type: "string" },
 		providerRef: { type: "string" },
@@ -71,7 +71,7 @@ export const PAYMENTS: CollectionSpec = {
 		attempts: { type: "integer", required: true, default: 0 },
 		refundedAt: { type: "string" },
 		refundKey: { type: "string" },
-		createdAt: { type: "string", required: true, index: true, sortOnly: true },
+		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	}
 };

@@ -23,13 +23,13 @@ export const productsCollection: CollectionSpec = {
 		name: { type: "string", required: true },
 		nameLower: { type: "string", required: true, index: true },
 		description: { type: "string", required: true, default: "" },
-		priceMinor: { type: "integer", required: true, index: true, rangeFiltered: true },
+		priceMinor: { type: "integer", required: true, index: true },
 		currency: { type: "string", required: true },
 		category: { type: "string", required: true, index: true },
 		// Optional, unique when present (the stores make a unique index on an optional field sparse).
 		sku: { type: "string", unique: true },
 		images: { type: "json" },
-		createdAt: { type: "string", required: true, index: true, sortOnly: true },
+		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	}
 };

@@ -32,10 +32,10 @@ export const SHIPMENTS: CollectionSpec = {
 		userId: { type: "string", required: true, index: true },
 		carrier: { type: "string", required: true },
 		trackingNumber: { type: "string", required: true, unique: true },
-		status: { type: "string", required: true, index: true, lowCardinality: true },
+		status: { type: "string", required: true, index: true },
 		shippingAddress: { type: "json", required: true },
 		history: { type: "json", required: true },
-		createdAt: { type: "string", required: true, index: true, sortOnly: true },
+		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	}
 };

@@ -1,19 +1,40 @@
-/** Picks the store for a URI: mongodb:// Mongoose, any other scheme Sequelize, none the embedded NeDB. */
+/**
+ * Picks the store for a URI: mongodb:// Mongoose, any other scheme Sequelize, none the embedded
+ * SQLite database (a file per service under DATA_DIR, or memory only).
+ */
+import path from "node:path";
 import { MongooseStore } from "./mongoose-store";
-import { NedbStore } from "./nedb-store";
 import { SequelizeStore } from "./sequelize-store";
+import { SqliteDatabase } from "./sqlite-database";
+import { SqliteStore } from "./sqlite-store";
 import type { CollectionSpec, Doc, Store } from "./types";
 
 export * from "./types";
 
 export interface StoreOptions {
 	uri: string | null;
+	/** The embedded database's directory (its file is `store.sqlite` there); null keeps it in memory. */
 	dataDir: string | null;
 	connectTimeoutMs: number;
 }
 
+/** The embedded database's file in a service's data directory. */
+export function embeddedDatabaseFile(dataDir: string): string {
+	return path.join(dataDir, "store.sqlite");
+}
+
+/** The stores of one service: on the embedded store they share one database, so a transaction can span them. */
+export function createStores(specs: CollectionSpec[], opts: StoreOptions): Record<string, Store> {
+	const embedded = opts.uri ? null : new SqliteDatabase({ file: opts.dataDir ? embeddedDatabaseFile(opts.dataDir) : null });
+	const stores: Record<string, Store> = {};
+	for (const spec of specs) {
+		if (embedded) stores[spec.name] = new SqliteStore(spec, embedded);
+		else if (/^mongodb(\+srv)?:\/\//i.test(opts.uri!)) stores[spec.name] = new MongooseStore(spec, opts.uri!, opts.connectTimeoutMs);
+		else stores[spec.name] = new SequelizeStore(spec, opts.uri!, opts.connectTimeoutMs);
+	}
+	return stores;
+}
+
 export function createStore<T extends Doc = Doc>(spec: CollectionSpec, opts: StoreOptions): Store<T> {
-	if (!opts.uri) return new NedbStore<T>(spec, opts.dataDir);
-	if (/^mongodb(\+srv)?:\/\//i.test(opts.uri)) return new MongooseStore<T>(spec, opts.uri, opts.connectTimeoutMs);
-	return new SequelizeStore<T>(spec, opts.uri, opts.connectTimeoutMs);
+	return createStores([spec], opts)[spec.name] as unknown as Store<T>;
 }

@@ -4,7 +4,7 @@
  * connection, which breaks with two databases in one process, so the connection is made here).
  * Conditional updates are findOneAndUpdate on the condition, atomic in the server.
  */
-import mongoose, { Schema, type Connection, type Model } from "mongoose";
+import mongoose, { Schema, type ClientSession, type Connection, type Model } from "mongoose";
 import MongooseAdapter from "moleculer-db-adapter-mongoose";
 import { newId } from "../ids";
 import { toMongoFilter, toMongoUpdate } from "./mongo-filter";
@@ -16,6 +16,7 @@ import {
 	type Filter,
 	type FindOptions,
 	type Store,
+	type TransactionScope,
 	type Update
 } from "./types";
 
@@ -81,6 +82,8 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 	readonly collection: string;
 	private model!: Model<Raw>;
 	private conn: Connection | null = null;
+	/** Set on the view bound to a transaction (see transaction()). */
+	private session: ClientSession | null = null;
 
 	constructor(
 		private readonly spec: CollectionSpec,
@@ -125,7 +128,7 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 	async insert(doc: Omit<T, "id"> & { id?: string }): Promise<T> {
 		const { id, ...rest } = doc as Record<string, unknown>;
 		try {
-			const created = await this.model.create({ ...rest, _id: (id as string) ?? newId() });
+			const [created] = await this.model.create([{ ...rest, _id: (id as string) ?? newId() }], { session: this.session });
 			return toDoc<T>(created.toObject() as Raw)!;
 		} catch (err) {
 			throw this.mapError(err);
@@ -133,15 +136,15 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async findById(id: string): Promise<T | null> {
-		return toDoc<T>(await this.model.findOne({ _id: id }).lean<Raw>());
+		return toDoc<T>(await this.model.findOne({ _id: id }).session(this.session).lean<Raw>());
 	}
 
 	async findOne(where: Filter): Promise<T | null> {
-		return toDoc<T>(await this.model.findOne(toMongoFilter(where)).lean<Raw>());
+		return toDoc<T>(await this.model.findOne(toMongoFilter(where)).session(this.session).lean<Raw>());
 	}
 
 	async find(options: FindOptions = {}): Promise<T[]> {
-		let q = this.model.find(toMongoFilter(options.where));
+		let q = this.model.find(toMongoFilter(options.where)).session(this.session);
 		if (options.sort?.length)
 			q = q.sort(Object.fromEntries(options.sort.map(([f, d]) => [f === "id" ? "_id" : f, d === "asc" ? 1 : -1])));
 		if (options.offset) q = q.skip(options.offset);
@@ -151,13 +154,13 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async count(where?: Filter): Promise<number> {
-		return this.model.countDocuments(toMongoFilter(where));
+		return this.model.countDocuments(toMongoFilter(where)).session(this.session);
 	}
 
 	async updateById(id: string, update: Update, where?: Filter): Promise<T | null> {
 		try {
 			const raw = await this.model
-				.findOneAndUpdate({ ...toMongoFilter(where), _id: id }, toMongoUpdate(update), { new: true })
+				.findOneAndUpdate({ ...toMongoFilter(where), _id: id }, toMongoUpdate(update), { new: true, session: this.session })
 				.lean<Raw>();
 			return toDoc<T>(raw);
 		} catch (err) {
@@ -167,7 +170,7 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 
 	async updateMany(where: Filter, update: Update): Promise<number> {
 		try {
-			const res = await this.model.updateMany(toMongoFilter(where), toMongoUpdate(update));
+			const res = await this.model.updateMany(toMongoFilter(where), toMongoUpdate(update)).session(this.session);
 			return res.modifiedCount;
 		} catch (err) {
 			throw this.mapError(err);
@@ -175,11 +178,46 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async removeById(id: string): Promise<boolean> {
-		return (await this.model.deleteOne({ _id: id })).deletedCount > 0;
+		return (await this.model.deleteOne({ _id: id }).session(this.session)).deletedCount > 0;
 	}
 
 	async removeMany(where: Filter): Promise<number> {
-		return (await this.model.deleteMany(toMongoFilter(where))).deletedCount;
+		return (await this.model.deleteMany(toMongoFilter(where)).session(this.session)).deletedCount;
+	}
+
+	/** A MongoDB transaction (needs a replica set or a sharded cluster, as MongoDB transactions do). */
+	async transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R> {
+		if (this.session) throw new Error("transactions do not nest");
+		if (!this.conn) throw new Error(`${this.collection} store is not connected`);
+		if (!(await this.runsTransactions(this.conn)))
+			throw new Error(`MongoDB at this URI runs no transactions: they need a replica set or a sharded cluster`);
+		const session = await this.conn.startSession();
+		const scope: TransactionScope = {
+			bind: <U extends Doc>(store: Store<U>): Store<U> => {
+				if (!(store instanceof MongooseStore) || store.uri !== this.uri)
+					throw new Error(`${store.collection} is not in the same database as ${this.collection}`);
+				const view = Object.create(store) as MongooseStore<U>;
+				view.session = session;
+				return view;
+			}
+		};
+		try {
+			session.startTransaction();
+			const result = await work(scope);
+			await session.commitTransaction();
+			return result;
+		} catch (err) {
+			if (session.inTransaction()) await session.abortTransaction().catch(() => undefined);
+			throw err;
+		} finally {
+			await session.endSession();
+		}
+	}
+
+	/** Whether the server is a replica set member or a mongos (standalone servers refuse transactions). */
+	private async runsTransactions(conn: Connection): Promise<boolean> {
+		const hello = (await conn.db!.admin().command({ hello: 1 })) as { setName?: string; msg?: string };
+		return Boolean(hello.setName) || hello.msg === "isdbgrid";
 	}
 
 	private mapError(err: unknown): unknown {

@@ -3,7 +3,16 @@
  * URI is shared by every collection of the process. Conditional updates are one
  * `UPDATE ... WHERE id = ? AND <condition> RETURNING *`, so the database decides under concurrency.
  */
-import { DataTypes, Op, Sequelize, UniqueConstraintError, type ModelStatic, type Model, type WhereOptions } from "sequelize";
+import {
+	DataTypes,
+	Op,
+	Sequelize,
+	UniqueConstraintError,
+	type ModelStatic,
+	type Model,
+	type Transaction,
+	type WhereOptions
+} from "sequelize";
 import SqlAdapter from "moleculer-db-adapter-sequelize";
 import { newId } from "../ids";
 import {
@@ -16,6 +25,7 @@ import {
 	type Filter,
 	type FindOptions,
 	type Store,
+	type TransactionScope,
 	type Update
 } from "./types";
 
@@ -93,6 +103,8 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 	private model!: ModelStatic<Model>;
 	private sequelize: Sequelize | null = null;
 	private integerFields: string[];
+	/** Set on the view bound to a transaction (see transaction()). */
+	private tx: Transaction | undefined;
 
 	constructor(
 		private readonly spec: CollectionSpec,
@@ -150,7 +162,7 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 
 	async insert(doc: Omit<T, "id"> & { id?: string }): Promise<T> {
 		try {
-			const row = await this.model.create({ ...doc, id: doc.id ?? newId() });
+			const row = await this.model.create({ ...doc, id: doc.id ?? newId() }, { transaction: this.tx });
 			return this.toDoc(row)!;
 		} catch (err) {
 			throw this.mapError(err);
@@ -158,11 +170,11 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async findById(id: string): Promise<T | null> {
-		return this.toDoc(await this.model.findByPk(id));
+		return this.toDoc(await this.model.findByPk(id, { transaction: this.tx }));
 	}
 
 	async findOne(where: Filter): Promise<T | null> {
-		return this.toDoc(await this.model.findOne({ where: this.where(where) }));
+		return this.toDoc(await this.model.findOne({ where: this.where(where), transaction: this.tx }));
 	}
 
 	async find(options: FindOptions = {}): Promise<T[]> {
@@ -170,13 +182,14 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 			where: this.where(options.where),
 			order: options.sort?.map(([f, d]) => [f, d.toUpperCase()]),
 			limit: options.limit,
-			offset: options.offset
+			offset: options.offset,
+			transaction: this.tx
 		});
 		return rows.map(r => this.toDoc(r)!);
 	}
 
 	async count(where?: Filter): Promise<number> {
-		return this.model.count({ where: this.where(where) });
+		return this.model.count({ where: this.where(where), transaction: this.tx });
 	}
 
 	async updateById(id: string, update: Update, where?: Filter): Promise<T | null> {
@@ -184,10 +197,13 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 		const cond = this.where({ ...where, id });
 		try {
 			if (this.sequelize!.getDialect() === "postgres") {
-				const [, rows] = (await this.model.update(values, { where: cond, returning: true })) as unknown as [number, Model[]];
+				const [, rows] = (await this.model.update(values, { where: cond, returning: true, transaction: this.tx })) as unknown as [
+					number,
+					Model[]
+				];
 				return rows.length ? this.toDoc(rows[0]) : null;
 			}
-			const [affected] = await this.model.update(values, { where: cond });
+			const [affected] = await this.model.update(values, { where: cond, transaction: this.tx });
 			return affected ? this.findById(id) : null;
 		} catch (err) {
 			throw this.mapError(err);
@@ -196,7 +212,7 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 
 	async updateMany(where: Filter, update: Update): Promise<number> {
 		try {
-			const [affected] = await this.model.update(this.values(update), { where: this.where(where) });
+			const [affected] = await this.model.update(this.values(update), { where: this.where(where), transaction: this.tx });
 			return affected;
 		} catch (err) {
 			throw this.mapError(err);
@@ -204,11 +220,28 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async removeById(id: string): Promise<boolean> {
-		return (await this.model.destroy({ where: { id } })) > 0;
+		return (await this.model.destroy({ where: { id }, transaction: this.tx })) > 0;
 	}
 
 	async removeMany(where: Filter): Promise<number> {
-		return this.model.destroy({ where: this.where(where) });
+		return this.model.destroy({ where: this.where(where), transaction: this.tx });
+	}
+
+	async transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R> {
+		if (this.tx) throw new Error("transactions do not nest");
+		if (!this.sequelize) throw new Error(`${this.collection} store is not connected`);
+		return this.sequelize.transaction(async transaction => {
+			const scope: TransactionScope = {
+				bind: <U extends Doc>(store: Store<U>): Store<U> => {
+					if (!(store instanceof SequelizeStore) || store.uri !== this.uri)
+						throw new Error(`${store.collection} is not in the same database as ${this.collection}`);
+					const view = Object.create(store) as SequelizeStore<U>;
+					view.tx = transaction;
+					return view;
+				}
+			};
+			return work(scope);
+		});
 	}
 
 	private values(update: Update): Record<string, unknown> {

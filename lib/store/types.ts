@@ -1,7 +1,8 @@
 /**
- * The storage contract every service codes against. One implementation per adapter (NeDB,
- * Sequelize, Mongoose); each keeps a string `id` and offers an atomic conditional update, so
- * domain code never does read-then-write for invariants such as "stock never negative".
+ * The storage contract every service codes against. One implementation per adapter (embedded
+ * SQLite, Sequelize, Mongoose); each keeps a string `id`, offers an atomic conditional update, so
+ * domain code never does read-then-write for invariants such as "stock never negative", and runs
+ * writes to several collections of one database as one transaction.
  */
 
 export type Primitive = string | number | boolean | null;
@@ -46,24 +47,6 @@ export interface FieldSpec {
 	type: FieldType;
 	required?: boolean;
 	index?: boolean;
-	/**
-	 * Few distinct values that change often (a session's status, a log level). SQL and MongoDB index
-	 * it as asked; the embedded NeDB store does not, because NeDB removes a document from an index
-	 * key by a linear scan of the documents sharing it, so each change away from a common value
-	 * would cost O(collection). (A status that queries need, like an order's, stays indexed.)
-	 */
-	lowCardinality?: boolean;
-	/**
-	 * Indexed only to read pages in its order (no filter compares it). SQL and MongoDB index it;
-	 * NeDB sorts every result in memory whatever its indexes, so there the index would be one more
-	 * tree insert per write that no query reads.
-	 */
-	sortOnly?: boolean;
-	/**
-	 * Filters compare it (lt, gte...), not only test equality. NeDB keeps such an index as its ordered
-	 * tree; its other indexes are hash maps (lib/store/nedb-key-map.ts), which a range scans in full.
-	 */
-	rangeFiltered?: boolean;
 	unique?: boolean;
 	default?: unknown;
 }
@@ -80,7 +63,7 @@ export type Doc = { id: string } & Record<string, unknown>;
 
 export interface Store<T extends Doc = Doc> {
 	readonly collection: string;
-	readonly kind: "nedb" | "sequelize" | "mongoose";
+	readonly kind: "sqlite" | "sequelize" | "mongoose";
 	connect(): Promise<void>;
 	disconnect(): Promise<void>;
 	/** Cheap round trip to the database, for readiness checks. */
@@ -96,6 +79,17 @@ export interface Store<T extends Doc = Doc> {
 	updateMany(where: Filter, update: Update): Promise<number>;
 	removeById(id: string): Promise<boolean>;
 	removeMany(where: Filter): Promise<number>;
+	/**
+	 * Runs `work` as one transaction of this store's database: the writes of the stores it binds
+	 * commit together, or none of them when it throws (the error is rethrown). Other callers do not
+	 * see them before the commit. Transactions do not nest.
+	 */
+	transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R>;
+}
+
+export interface TransactionScope {
+	/** The view of `store` (this one or another collection of the same database) that writes in the transaction. */
+	bind<U extends Doc>(store: Store<U>): Store<U>;
 }
 
 /** A unique index refused the write. */

@@ -1,5 +1,5 @@
 /** The order state machine and its one write path, on the embedded store (in memory). */
-import { NedbStore } from "../../lib/store/nedb-store";
+import { createStore, type Store } from "../../lib/store";
 import { ordersCollection, type OrderDoc, type OrderStatus } from "../../lib/orders/collection";
 import { IllegalTransitionError, TRANSITIONS, canTransition, transitionOrder, updateOrderFields } from "../../lib/orders/order-state";
 import { adminTransition } from "../../lib/orders/admin-status";
@@ -24,10 +24,10 @@ function newOrder(status: OrderStatus = "pending"): Omit<OrderDoc, "id"> {
 }
 
 describe("order state machine", () => {
-	let store: NedbStore<OrderDoc>;
+	let store: Store<OrderDoc>;
 
 	beforeAll(async () => {
-		store = new NedbStore<OrderDoc>(ordersCollection, null);
+		store = createStore<OrderDoc>(ordersCollection, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
 		await store.connect();
 	});
 	afterAll(() => store.disconnect());

@@ -2,7 +2,7 @@
  * 200 concurrent POST /orders of one unit each for a product with 20 in stock, through the real
  * gateway and all real services: exactly 20 orders are paid, 180 cancelled out_of_stock, nothing
  * is oversold, and inventory's counters agree with the orders. The same suite runs on each
- * storage: the embedded NeDB store, PostgreSQL, and the MongoDB path.
+ * storage: the embedded SQLite store, PostgreSQL, and the MongoDB path.
  */
 import { startMongoServer } from "../helpers/mongo-server";
 import { PG_HOST, PG_PORT, createTestDatabase } from "../helpers/postgres";
@@ -103,7 +103,7 @@ function concurrencySuite(describeFn: jest.Describe, label: string, prepare: () 
 	});
 }
 
-concurrencySuite(describe, "the embedded NeDB store", async () => ({ env: { DB_URI: undefined }, cleanup: async () => undefined }));
+concurrencySuite(describe, "the embedded SQLite store", async () => ({ env: { DB_URI: undefined }, cleanup: async () => undefined }));
 
 concurrencySuite(describeWithServer("PostgreSQL", PG_HOST, PG_PORT), "PostgreSQL", async () => {
 	const db = await createTestDatabase("orders_concurrency");

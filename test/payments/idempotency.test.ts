@@ -1,6 +1,6 @@
 /**
  * Payments idempotency and card-data safety on each store the payments service may run on: the
- * embedded NeDB store and PostgreSQL (a fresh database per run, dropped afterwards; skipped on a
+ * embedded SQLite store and PostgreSQL (a fresh database per run, dropped afterwards; skipped on a
  * laptop without the server, a failure in CI). Real broker with the real services; order events
  * are emitted in the envelope of lib/events.ts and the emitted events are caught by a probe service.
  */
@@ -202,7 +202,7 @@ function idempotencySuite(open: () => Promise<Target>) {
 	});
 }
 
-describe("payments idempotency on NeDB", () => {
+describe("payments idempotency on the embedded SQLite store", () => {
 	idempotencySuite(async () => ({ env: {}, cleanup: async () => undefined }));
 });
 

@@ -6,6 +6,7 @@
  * records what the payments service emits.
  */
 import fs from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { client, type Client } from "../helpers/http";
@@ -377,14 +378,28 @@ describe("payments service", () => {
 		await stack.broker.call("payments.tokenize", { userId: randomUUID(), card: { cardNumber: CARDS.mastercard, ...EXPIRY, cvc } });
 		await paidOrder();
 		const files = fs.readdirSync(path.join(stack.dataDir, "payments")).map(f => path.join(stack.dataDir, "payments", f));
-		const all = files.map(file => fs.readFileSync(file, "utf8")).join("\n");
-		// The vault entry of that card is on disk (so these are the live files), without the number or the CVC.
-		expect(all).toMatch(/"last4":"4444"/);
-		for (const number of Object.values(CARDS)) expect(all).not.toContain(number);
-		// NeDB files hold one JSON document per line.
-		for (const line of all.split("\n").filter(Boolean)) {
-			for (const [field, value] of leaves(JSON.parse(line))) {
-				expect({ field, isCvc: String(value) === cvc }).toEqual({ field, isCvc: false });
+		const bytes = files.map(file => fs.readFileSync(file, "latin1")).join("\n");
+		for (const number of Object.values(CARDS)) expect(bytes).not.toContain(number);
+		// Every value of every row of the service's database, JSON columns walked to their leaves.
+		const db = new DatabaseSync(path.join(stack.dataDir, "payments", "store.sqlite"), { readOnly: true });
+		const values: unknown[] = [];
+		try {
+			for (const { name } of db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{ name: string }>) {
+				for (const row of db.prepare(`SELECT * FROM "${name}"`).all()) {
+					for (const cell of Object.values(row)) {
+						values.push(cell);
+						if (typeof cell === "string" && /^[[{]/.test(cell)) values.push(JSON.parse(cell));
+					}
+				}
+			}
+		} finally {
+			db.close();
+		}
+		// The vault entry of that card is stored (so this is the live database), without the number or the CVC.
+		expect(JSON.stringify(values)).toMatch(/4444/);
+		for (const value of values) {
+			for (const [field, leaf] of leaves(value)) {
+				expect({ field, isCvc: String(leaf) === cvc }).toEqual({ field, isCvc: false });
 			}
 		}
 	});

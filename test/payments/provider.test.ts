@@ -108,7 +108,7 @@ describe("retry", () => {
 	});
 });
 
-describe("SimulatedCardProvider (in-memory NeDB)", () => {
+describe("SimulatedCardProvider (in-memory embedded store)", () => {
 	let vault: Store<PaymentMethodDoc>;
 	let charges: Store<ChargeDoc>;
 	let provider: SimulatedCardProvider;

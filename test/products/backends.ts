@@ -17,9 +17,9 @@ export interface Backend {
 	parallelWrites: number;
 }
 
-/** No URI: the embedded NeDB store in the stack's temporary DATA_DIR. */
-export const nedbBackend: Backend = {
-	label: "the embedded NeDB store",
+/** No URI: the embedded SQLite store in the stack's temporary DATA_DIR. */
+export const embeddedBackend: Backend = {
+	label: "the embedded SQLite store",
 	enforcesUniqueSku: true,
 	parallelWrites: 16,
 	async prepare() {

@@ -1,15 +1,18 @@
 /**
- * The storage contract every service relies on, run against each adapter: the embedded NeDB
+ * The storage contract every service relies on, run against each adapter: the embedded SQLite
  * store, PostgreSQL (the machine's server) and the MongoDB wire protocol (CongoDB in-process,
  * not a real mongod).
  */
+import { spawn } from "node:child_process";
 import fs from "node:fs";
+import { DatabaseSync } from "node:sqlite";
 import os from "node:os";
 import path from "node:path";
 import { createStore, DuplicateKeyError, type CollectionSpec, type Store } from "../../lib/store";
 import { startMongoServer, type MongoServer } from "../helpers/mongo-server";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { describeWithServer } from "../helpers/servers";
+import { CRASH_SPEC } from "./sqlite-crash-writer";
 
 const spec: CollectionSpec = {
 	name: "items",
@@ -37,7 +40,10 @@ type Item = {
 	active?: boolean;
 };
 
-function contract(label: string, open: () => Promise<{ uri: string | null; dataDir: string | null; cleanup(): Promise<void> }>) {
+type Target = () => Promise<{ uri: string | null; dataDir: string | null; cleanup(): Promise<void> }>;
+
+/** `transactions: false` for a server that cannot run them: the store must then refuse them clearly. */
+function contract(label: string, open: Target, { transactions = true } = {}) {
 	describe(label, () => {
 		let store: Store<Item>;
 		let cleanup: () => Promise<void>;
@@ -130,223 +136,219 @@ function contract(label: string, open: () => Promise<{ uri: string | null; dataD
 			expect(await store.removeById(one!.id)).toBe(false);
 		});
 
+		if (!transactions)
+			it("refuses a transaction it cannot run, writing nothing", async () => {
+				const item = await store.insert({ name: "NoTx", category: "notx", priceMinor: 1, available: 5, reserved: 0 });
+				await expect(store.transaction(async tx => tx.bind(store).updateById(item.id, { inc: { available: -1 } }))).rejects.toThrow(
+					/runs no transactions/
+				);
+				expect(await store.findById(item.id)).toMatchObject({ available: 5 });
+			});
+
+		if (transactions)
+			it("commits a transaction's writes together and rolls all of them back when it throws", async () => {
+				const from = await store.insert({ sku: "TX-FROM", name: "From", category: "tx", priceMinor: 1, available: 5, reserved: 0 });
+				const to = await store.insert({ name: "To", category: "tx", priceMinor: 1, available: 0, reserved: 0 });
+				const moved = await store.transaction(async tx => {
+					const view = tx.bind(store);
+					await view.updateById(from.id, { inc: { available: -2 } }, { available: { gte: 2 } });
+					await view.updateById(to.id, { inc: { available: 2 } });
+					return (await view.findById(to.id))!.available;
+				});
+				expect(moved).toBe(2);
+				await expect(
+					store.transaction(async tx => {
+						const view = tx.bind(store);
+						await view.updateById(from.id, { inc: { available: -3 } });
+						await view.insert({
+							sku: "TX-NEW",
+							name: "Made in a failed transaction",
+							category: "tx",
+							priceMinor: 1,
+							available: 0,
+							reserved: 0
+						});
+						await view.updateById(to.id, { inc: { available: 3 } });
+						throw new Error("changed my mind");
+					})
+				).rejects.toThrow("changed my mind");
+				expect((await store.find({ where: { category: "tx" }, sort: [["name", "asc"]] })).map(d => [d.name, d.available])).toEqual([
+					["From", 3],
+					["To", 2]
+				]);
+				// A unique clash inside a transaction fails it whole.
+				await expect(
+					store.transaction(async tx => {
+						await tx.bind(store).updateById(from.id, { inc: { available: -1 } });
+						await tx
+							.bind(store)
+							.insert({ sku: "TX-FROM", name: "Clash", category: "tx", priceMinor: 1, available: 0, reserved: 0 });
+					})
+				).rejects.toBeInstanceOf(DuplicateKeyError);
+				expect(await store.findById(from.id)).toMatchObject({ available: 3 });
+				await store.removeMany({ category: "tx" });
+			});
+
 		it("answers a ping", async () => {
 			await expect(store.ping()).resolves.toBeUndefined();
 		});
 	});
 }
 
-contract("NeDB store in memory", async () => ({ uri: null, dataDir: null, cleanup: async () => undefined }));
+contract("embedded SQLite store in memory", async () => ({ uri: null, dataDir: null, cleanup: async () => undefined }));
 
-contract("NeDB store persisted to DATA_DIR", async () => {
+contract("embedded SQLite store persisted to DATA_DIR", async () => {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
 	return { uri: null, dataDir: dir, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
 });
 
-describe("NeDB persistence", () => {
-	it("keeps data across a reopen", async () => {
+describe("embedded SQLite store", () => {
+	const withDir = async (run: (dir: string) => Promise<void>) => {
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
 		try {
-			const first = createStore<Item>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
-			await first.connect();
-			const a = await first.insert({ name: "Kept", category: "c", priceMinor: 1, available: 1, reserved: 0 });
-			await first.updateById(a.id, { inc: { available: 4 } });
-			await first.disconnect();
-			const second = createStore<Item>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
-			await second.connect();
-			expect(await second.findById(a.id)).toMatchObject({ name: "Kept", available: 5 });
-			await second.disconnect();
+			await run(dir);
 		} finally {
 			fs.rmSync(dir, { recursive: true, force: true });
 		}
-	});
+	};
 
-	it("appends the very lines NeDB's serializer writes, Dates and Unicode line breaks included, and reads them back after a crash (no compaction)", async () => {
-		type Odd = Item & { nested: unknown; seenAt?: Date; note?: string | null };
-		// eslint-disable-next-line @typescript-eslint/no-require-imports
-		const nedbModel = require("@seald-io/nedb/lib/model.js") as { serialize(doc: unknown): string };
-		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
-		try {
-			const first = createStore<Odd>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+	it("keeps data across a reopen, in DATA_DIR/store.sqlite", () =>
+		withDir(async dir => {
+			const first = createStore<Item>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
 			await first.connect();
-			const plain = await first.insert({
-				name: 'Plain "quoted" \u00e9 \u0085\u2028\u2029 line breaks to NeDB',
+			const a = await first.insert({
+				name: "Kept \u2028 \u00e9",
 				category: "c",
 				priceMinor: 1,
 				available: 1,
 				reserved: 0,
-				tags: ["a", "b"],
-				nested: { deep: [{ x: 1.5, y: null }], empty: {} },
-				note: null
+				tags: ["a"]
 			});
-			const dated = await first.insert({
-				name: "Dated",
-				category: "c",
-				priceMinor: 2,
-				available: 1,
-				reserved: 0,
-				nested: { at: new Date("2026-11-22T07:00:00.000Z") },
-				seenAt: new Date("2026-11-21T07:00:00.000Z")
-			});
-			await first.updateById(plain.id, { inc: { available: 4 }, set: { note: "changed" } });
-
-			// What NeDB itself would have written for each state, in order after its index lines.
-			const lines = fs.readFileSync(path.join(dir, "items.db"), "utf8").trim().split("\n");
-			const written = lines.filter(l => !l.includes("$$indexCreated"));
-			const expected = [plain, dated, { ...plain, available: 5, note: "changed" }].map(({ id, ...rest }) =>
-				nedbModel.serialize({ ...rest, _id: id })
-			);
-			expect(written.map(l => JSON.parse(l))).toEqual(expected.map(l => JSON.parse(l)));
-			expect(written[1]).toContain('"$$date":');
-
-			// A second process opening the files of one that died (no compaction on the way out).
-			const second = createStore<Odd>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
-			await second.connect();
-			expect(await second.findById(plain.id)).toMatchObject({
-				name: plain.name,
-				available: 5,
-				note: "changed",
-				nested: { deep: [{ x: 1.5, y: null }] }
-			});
-			const back = await second.findById(dated.id);
-			expect(back?.seenAt).toBeInstanceOf(Date);
-			expect((back?.nested as { at: Date }).at.toISOString()).toBe("2026-11-22T07:00:00.000Z");
-			await second.disconnect();
+			await first.updateById(a.id, { inc: { available: 4 } });
 			await first.disconnect();
+			expect(fs.existsSync(path.join(dir, "store.sqlite"))).toBe(true);
+			const second = createStore<Item>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await second.connect();
+			expect(await second.findById(a.id)).toEqual({ ...a, available: 5 });
+			await second.disconnect();
+		}));
 
-			// Disconnecting compacted the file (NeDB rewrote every line itself): still readable.
-			const third = createStore<Odd>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
-			await third.connect();
-			expect((await third.findById(plain.id))?.name).toBe(plain.name);
-			await third.disconnect();
-		} finally {
-			fs.rmSync(dir, { recursive: true, force: true });
-		}
-	});
-});
+	it("adds the columns a spec gained and drops the indexes it no longer asks for", () =>
+		withDir(async dir => {
+			type Task = { id: string; owner: string; state?: string };
+			const indexNames = async (fields: CollectionSpec["fields"]) => {
+				const store = createStore<Task>({ name: "tasks", fields }, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+				await store.connect();
+				await store.insert({ owner: "a", state: "open" });
+				const found = (await store.find({ where: { owner: "a" } })).map(t => t.state);
+				await store.disconnect();
+				const db = new DatabaseSync(path.join(dir, "store.sqlite"), { readOnly: true });
+				const names = (db.prepare("PRAGMA index_list(tasks)").all() as Array<{ name: string }>).map(i => i.name).sort();
+				db.close();
+				return { names, found };
+			};
+			expect(await indexNames({ owner: { type: "string", required: true, index: true } })).toEqual({
+				names: ["sqlite_autoindex_tasks_1", "tasks__ix_owner"],
+				found: [undefined]
+			});
+			expect(await indexNames({ owner: { type: "string", required: true }, state: { type: "string", index: true } })).toEqual({
+				names: ["sqlite_autoindex_tasks_1", "tasks__ix_state"],
+				found: [undefined, "open"]
+			});
+		}));
 
-describe("NeDB indexes", () => {
-	type Task = { id: string; owner: string; state: string; at?: string };
-	const tasks: CollectionSpec = {
-		name: "tasks",
-		fields: {
-			owner: { type: "string", required: true, index: true },
-			state: { type: "string", required: true, index: true, lowCardinality: true },
-			at: { type: "string", index: true, sortOnly: true }
-		}
-	};
-
-	it("leaves low-cardinality fields unindexed (NeDB updates a key in linear time) and still filters on them", async () => {
-		const store = createStore<Task>(tasks, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
-		await store.connect();
-		try {
-			const indexed = Object.keys((store as unknown as { db: { indexes: Record<string, unknown> } }).db.indexes);
-			expect(indexed).toEqual(expect.arrayContaining(["_id", "owner"]));
-			expect(indexed).not.toContain("state");
-			const docs = await Promise.all(["a", "b", "c"].map(owner => store.insert({ owner, state: "open" })));
-			expect(await store.updateById(docs[1].id, { set: { state: "done" } }, { state: "open" })).toMatchObject({ state: "done" });
-			expect(await store.updateById(docs[1].id, { set: { state: "done" } }, { state: "open" })).toBeNull();
-			expect((await store.find({ where: { state: "open" } })).map(t => t.owner).sort()).toEqual(["a", "c"]);
-		} finally {
-			await store.disconnect();
-		}
-	});
-
-	it("drops an index its file records when the spec no longer asks for it, and keeps it dropped", async () => {
-		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
-		const indexedIn = async (spec: CollectionSpec) => {
-			const store = createStore<Task>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
-			await store.connect();
-			const names = Object.keys((store as unknown as { db: { indexes: Record<string, unknown> } }).db.indexes);
-			const owners = (await store.find({ where: { owner: "a" } })).length;
-			await store.disconnect();
-			return { names, owners };
-		};
-		try {
-			const store = createStore<Task>(tasks, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
-			await store.connect();
-			await store.insert({ owner: "a", state: "open" });
-			await store.disconnect();
-			expect((await indexedIn(tasks)).names).toContain("owner");
-
-			const unindexed: CollectionSpec = { ...tasks, fields: { ...tasks.fields, owner: { type: "string", required: true } } };
-			expect(await indexedIn(unindexed)).toEqual({ names: ["_id"], owners: 1 });
-			expect((await indexedIn(unindexed)).names).toEqual(["_id"]);
-		} finally {
-			fs.rmSync(dir, { recursive: true, force: true });
-		}
-	});
-
-	it("builds no index for a sort-only field (NeDB sorts in memory) and still sorts on it", async () => {
-		const store = createStore<Task>(tasks, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
-		await store.connect();
-		try {
-			expect(Object.keys((store as unknown as { db: { indexes: Record<string, unknown> } }).db.indexes)).not.toContain("at");
-			for (const [owner, at] of [
-				["b", "2026-12-02"],
-				["a", "2026-12-03"],
-				["c", "2026-12-01"]
-			])
-				await store.insert({ owner, state: "open", at });
-			expect((await store.find({ sort: [["at", "desc"]], limit: 2 })).map(t => t.owner)).toEqual(["a", "b"]);
-		} finally {
-			await store.disconnect();
-		}
-	});
-
-	it("answers indexed queries with the latest version of a document, whether its indexed values changed or not", async () => {
-		type Account = { id: string; email: string; owner: string; balance: number };
-		const accounts = createStore<Account>(
-			{
-				name: "accounts",
-				fields: {
-					email: { type: "string", required: true, unique: true },
-					owner: { type: "string", required: true, index: true },
-					balance: { type: "integer", required: true }
-				}
-			},
-			{ uri: null, dataDir: null, connectTimeoutMs: 1000 }
-		);
-		await accounts.connect();
-		try {
-			const a = await accounts.insert({ email: "a@x", owner: "o1", balance: 0 });
-			const b = await accounts.insert({ email: "b@x", owner: "o1", balance: 0 });
-			await accounts.updateById(a.id, { inc: { balance: 5 } }); // no indexed value changes
-			expect(await accounts.findOne({ email: "a@x" })).toMatchObject({ balance: 5 });
-			expect(await accounts.findById(a.id)).toMatchObject({ balance: 5 });
-			expect((await accounts.find({ where: { owner: "o1" } })).map(x => x.balance).sort()).toEqual([0, 5]);
-
-			await accounts.updateById(b.id, { set: { owner: "o2" }, inc: { balance: 1 } }); // owner moves
-			expect((await accounts.find({ where: { owner: "o1" } })).map(x => x.id)).toEqual([a.id]);
-			expect(await accounts.findOne({ owner: "o2" })).toMatchObject({ id: b.id, balance: 1 });
-
-			// A unique clash on one index leaves every index as it was, the swapped ones included.
-			await expect(accounts.updateById(b.id, { set: { email: "a@x" }, inc: { balance: 1 } })).rejects.toBeInstanceOf(
-				DuplicateKeyError
-			);
-			expect(await accounts.findOne({ email: "b@x" })).toMatchObject({ id: b.id, balance: 1 });
-			expect(await accounts.findOne({ owner: "o2" })).toMatchObject({ id: b.id, balance: 1, email: "b@x" });
-			expect(await accounts.findById(b.id)).toMatchObject({ balance: 1, email: "b@x" });
-			await accounts.updateById(b.id, { inc: { balance: 1 } });
-			expect(await accounts.findOne({ email: "b@x" })).toMatchObject({ balance: 2 });
-
-			// Several documents in one update: one keeps its email, the other clashes; nothing changes.
-			await expect(accounts.updateMany({ id: { in: [a.id, b.id] } }, { set: { email: "a@x", balance: 99 } })).rejects.toBeInstanceOf(
-				DuplicateKeyError
-			);
-			expect(await accounts.findOne({ email: "a@x" })).toMatchObject({ id: a.id, balance: 5 });
-			expect(await accounts.findOne({ email: "b@x" })).toMatchObject({ id: b.id, balance: 2 });
-		} finally {
-			await accounts.disconnect();
-		}
-	});
-
-	it("refuses a compound unique index it could not enforce", async () => {
+	it("enforces a compound unique index", async () => {
 		const store = createStore(
 			{ name: "pairs", fields: { a: { type: "string" }, b: { type: "string" } }, indexes: [{ fields: ["a", "b"], unique: true }] },
 			{ uri: null, dataDir: null, connectTimeoutMs: 1000 }
 		);
-		await expect(store.connect()).rejects.toThrow(/compound unique index/);
+		await store.connect();
+		try {
+			await store.insert({ a: "x", b: "y" });
+			await store.insert({ a: "x", b: "z" });
+			await expect(store.insert({ a: "x", b: "y" })).rejects.toEqual(new DuplicateKeyError("pairs", ["a", "b"]));
+		} finally {
+			await store.disconnect();
+		}
+	});
+
+	it("refuses an unknown field in a filter or an update instead of ignoring it", async () => {
+		const store = createStore<Item>(spec, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
+		await store.connect();
+		try {
+			await expect(store.find({ where: { nope: 1 } })).rejects.toThrow(/Unknown field "nope"/);
+			await expect(store.updateMany({}, { set: { nope: 1 } })).rejects.toThrow(/Unknown field "nope"/);
+		} finally {
+			await store.disconnect();
+		}
+	});
+
+	it("keeps other callers out of an open transaction until it ends, and they see all of it or nothing", async () => {
+		const store = createStore<Item>(spec, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
+		await store.connect();
+		try {
+			const item = await store.insert({ name: "Tx", category: "c", priceMinor: 1, available: 10, reserved: 0 });
+			const seen: number[] = [];
+			let release!: () => void;
+			const gate = new Promise<void>(resolve => (release = resolve));
+			let halfWay!: () => void;
+			const firstWriteDone = new Promise<void>(resolve => (halfWay = resolve));
+			const tx = store.transaction(async scope => {
+				await scope.bind(store).updateById(item.id, { inc: { available: -1 } });
+				halfWay();
+				await gate;
+				await scope.bind(store).updateById(item.id, { inc: { reserved: 1 } });
+			});
+			await firstWriteDone;
+			const reader = store.findById(item.id).then(doc => seen.push(doc!.available + doc!.reserved * 100));
+			await new Promise(r => setTimeout(r, 20));
+			expect(seen).toEqual([]);
+			release();
+			await Promise.all([tx, reader]);
+			expect(seen).toEqual([9 + 100]);
+		} finally {
+			await store.disconnect();
+		}
+	});
+});
+
+describe("embedded SQLite store killed mid-write (SIGKILL)", () => {
+	it("keeps every transaction whole and opens again", async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-crash-"));
+		try {
+			// A child process moves units between two records in transactions, as fast as it can.
+			const child = spawn(process.execPath, ["--import", "tsx", path.join(__dirname, "sqlite-crash-writer.ts"), dir], {
+				stdio: ["ignore", "pipe", "inherit"]
+			});
+			await new Promise<void>((resolve, reject) => {
+				child.stdout!.on("data", (chunk: Buffer) => {
+					if (chunk.toString().includes("writing")) setTimeout(resolve, 300);
+				});
+				child.on("exit", code => reject(new Error(`writer exited early (${code})`)));
+			});
+			child.kill("SIGKILL");
+			await new Promise(resolve => child.once("close", resolve));
+
+			const accounts = createStore<{ id: string; balance: number; moves: number }>(CRASH_SPEC, {
+				uri: null,
+				dataDir: dir,
+				connectTimeoutMs: 1000
+			});
+			await accounts.connect();
+			try {
+				const [a, b] = [await accounts.findById("a"), await accounts.findById("b")];
+				// Every transfer took one unit from a, gave it to b and counted itself on both: all or nothing.
+				expect(a!.balance + b!.balance).toBe(1_000_000);
+				expect(a!.moves).toBe(b!.moves);
+				expect(b!.balance).toBe(b!.moves);
+				expect(b!.moves).toBeGreaterThan(0);
+				expect(await accounts.updateById("a", { inc: { moves: 1 } })).toMatchObject({ moves: a!.moves + 1 });
+			} finally {
+				await accounts.disconnect();
+			}
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });
 
@@ -361,7 +363,12 @@ describeWithServer(
 	});
 });
 
-contract("Mongoose store on MongoDB wire protocol (CongoDB in-process, not a real mongod)", async () => {
-	const server: MongoServer = await startMongoServer();
-	return { uri: server.uri, dataDir: null, cleanup: () => server.stop() };
-});
+// CongoDB is a standalone server without transactions: the transaction test checks the refusal instead.
+contract(
+	"Mongoose store on MongoDB wire protocol (CongoDB in-process, not a real mongod)",
+	async () => {
+		const server: MongoServer = await startMongoServer();
+		return { uri: server.uri, dataDir: null, cleanup: () => server.stop() };
+	},
+	{ transactions: false }
+);

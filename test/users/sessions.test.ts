@@ -1,17 +1,17 @@
-/** Sessions on an in-memory NeDB store: the revocation window, purging, and rotation racing a revocation. */
-import { NedbStore } from "../../lib/store/nedb-store";
+/** Sessions on an in-memory embedded (SQLite) store: the revocation window, purging, and rotation racing a revocation. */
+import { createStore, type Store } from "../../lib/store";
 import { REFRESH_TOKENS, type RefreshTokenDoc } from "../../lib/users/collections";
 import { Sessions } from "../../lib/users/sessions";
 
 describe("Sessions", () => {
-	let store: NedbStore<RefreshTokenDoc>;
+	let store: Store<RefreshTokenDoc>;
 	let sessions: Sessions;
 	const revoked: Array<{ sid: string; untilMs: number }> = [];
 	const user = { id: "user-1", roles: ["customer" as const] };
 
 	beforeEach(async () => {
 		revoked.length = 0;
-		store = new NedbStore<RefreshTokenDoc>(REFRESH_TOKENS, null);
+		store = createStore<RefreshTokenDoc>(REFRESH_TOKENS, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
 		await store.connect();
 		sessions = new Sessions(store, {
 			accessTtlSeconds: 60,

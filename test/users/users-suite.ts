@@ -1,6 +1,6 @@
 /**
  * The users service over HTTP, through the real gateway, written once and run per storage
- * (users.nedb.test.ts, users.postgres.test.ts, users.mongo.test.ts).
+ * (users.sqlite.test.ts, users.postgres.test.ts, users.mongo.test.ts).
  */
 import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";

@@ -1,0 +1,255 @@
+/**
+ * Embedded store: a table per collection in the service's SQLite database (lib/store/sqlite-database.ts).
+ * Memory stays bounded whatever the data size (SQLite pages through its file with a fixed cache), a
+ * conditional update is one `UPDATE ... WHERE id = ? AND <condition> RETURNING *`, and the stores of
+ * one database can write in one transaction.
+ *
+ * Columns follow the CollectionSpec (as on PostgreSQL): fields the spec does not name are not kept.
+ * Booleans are stored as 0/1, json fields as JSON text. A column the spec gained since the table was
+ * made is added at connect; an index the spec no longer asks for is dropped.
+ */
+import { newId } from "../ids";
+import type { SqliteDatabase } from "./sqlite-database";
+import { yieldIfChainIsLong } from "./sqlite-database";
+import { quote, SqlBuilder, toSql, type SqlValue } from "./sqlite-sql";
+import {
+	DuplicateKeyError,
+	type CollectionSpec,
+	type Doc,
+	type FieldSpec,
+	type Filter,
+	type FindOptions,
+	type Store,
+	type TransactionScope,
+	type Update
+} from "./types";
+
+type Row = Record<string, SqlValue>;
+
+/** Index names made by this store start with the table's name and this marker, so stale ones can be found. */
+const INDEX_MARK = "__ix_";
+
+function columnType(f: FieldSpec): string {
+	switch (f.type) {
+		case "integer":
+		case "boolean":
+			return "INTEGER";
+		case "number":
+			return "REAL";
+		default:
+			return "TEXT";
+	}
+}
+
+export class SqliteStore<T extends Doc = Doc> implements Store<T> {
+	readonly kind = "sqlite" as const;
+	readonly collection: string;
+	private readonly table: string;
+	private readonly sql: SqlBuilder;
+	private readonly fieldList: Array<[string, FieldSpec]>;
+	private readonly uniqueFields: string[];
+	private connected = false;
+
+	constructor(
+		private readonly spec: CollectionSpec,
+		readonly database: SqliteDatabase,
+		/** Set on the view of a store bound to an open transaction: its statements do not wait for it. */
+		private readonly inTransaction = false
+	) {
+		this.collection = spec.name;
+		this.table = quote(spec.name);
+		this.sql = new SqlBuilder(spec.fields);
+		this.fieldList = Object.entries(spec.fields);
+		this.uniqueFields = this.fieldList.filter(([, f]) => f.unique).map(([n]) => n);
+	}
+
+	async connect(): Promise<void> {
+		if (this.connected) return;
+		this.database.open();
+		try {
+			this.createTable();
+		} catch (err) {
+			this.database.close();
+			throw err;
+		}
+		this.connected = true;
+	}
+
+	async disconnect(): Promise<void> {
+		if (!this.connected) return;
+		this.connected = false;
+		await this.database.whenIdle();
+		this.database.close();
+	}
+
+	async ping(): Promise<void> {
+		if (!this.connected) throw new Error(`${this.collection} store is not connected`);
+		this.database.statement("SELECT 1").get();
+	}
+
+	async insert(doc: Omit<T, "id"> & { id?: string }): Promise<T> {
+		await this.ready();
+		const out: Record<string, unknown> = { id: (doc as { id?: string }).id ?? newId() };
+		const columns = ['"id"'];
+		const params: SqlValue[] = [out.id as string];
+		for (const [name, f] of this.fieldList) {
+			let value = (doc as Record<string, unknown>)[name];
+			if (value === undefined) value = f.default;
+			if (value === undefined || value === null) continue;
+			columns.push(quote(name));
+			params.push(toSql(value, f));
+			out[name] = value;
+		}
+		const text = `INSERT INTO ${this.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
+		this.run(() => this.database.statement(text).run(...params));
+		await yieldIfChainIsLong();
+		return out as T;
+	}
+
+	async findById(id: string): Promise<T | null> {
+		await this.ready();
+		return this.toDoc(this.database.statement(`SELECT * FROM ${this.table} WHERE "id" = ?`).get(id) as Row | undefined);
+	}
+
+	async findOne(where: Filter): Promise<T | null> {
+		await this.ready();
+		const params: SqlValue[] = [];
+		const text = `SELECT * FROM ${this.table} WHERE ${this.sql.where(where, params)} LIMIT 1`;
+		return this.toDoc(this.database.statement(text).get(...params) as Row | undefined);
+	}
+
+	async find(options: FindOptions = {}): Promise<T[]> {
+		await this.ready();
+		const params: SqlValue[] = [];
+		let text = `SELECT * FROM ${this.table} WHERE ${this.sql.where(options.where, params)}${this.sql.orderBy(options.sort)}`;
+		if (options.limit || options.offset) {
+			text += " LIMIT ? OFFSET ?";
+			params.push(options.limit || -1, options.offset ?? 0);
+		}
+		const rows = this.database.statement(text).all(...params) as Row[];
+		return rows.map(r => this.toDoc(r)!);
+	}
+
+	async count(where?: Filter): Promise<number> {
+		await this.ready();
+		const params: SqlValue[] = [];
+		const text = `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${this.sql.where(where, params)}`;
+		return Number((this.database.statement(text).get(...params) as { n: number }).n);
+	}
+
+	async updateById(id: string, update: Update, where?: Filter): Promise<T | null> {
+		await this.ready();
+		const params: SqlValue[] = [];
+		const set = this.sql.set(update, params);
+		if (!set) return this.findOne({ ...where, id });
+		const text = `UPDATE ${this.table} SET ${set} WHERE ${this.sql.where({ ...where, id }, params)} RETURNING *`;
+		const row = this.run(() => this.database.statement(text).get(...params)) as Row | undefined;
+		await yieldIfChainIsLong();
+		return this.toDoc(row);
+	}
+
+	async updateMany(where: Filter, update: Update): Promise<number> {
+		await this.ready();
+		const params: SqlValue[] = [];
+		const set = this.sql.set(update, params);
+		if (!set) return this.count(where);
+		const text = `UPDATE ${this.table} SET ${set} WHERE ${this.sql.where(where, params)}`;
+		const { changes } = this.run(() => this.database.statement(text).run(...params));
+		await yieldIfChainIsLong();
+		return Number(changes);
+	}
+
+	async removeById(id: string): Promise<boolean> {
+		await this.ready();
+		const { changes } = this.database.statement(`DELETE FROM ${this.table} WHERE "id" = ?`).run(id);
+		await yieldIfChainIsLong();
+		return Number(changes) > 0;
+	}
+
+	async removeMany(where: Filter): Promise<number> {
+		await this.ready();
+		const params: SqlValue[] = [];
+		const { changes } = this.database.statement(`DELETE FROM ${this.table} WHERE ${this.sql.where(where, params)}`).run(...params);
+		await yieldIfChainIsLong();
+		return Number(changes);
+	}
+
+	async transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R> {
+		if (this.inTransaction) throw new Error("transactions do not nest");
+		const views = new Map<Store<Doc>, Store<Doc>>();
+		const scope: TransactionScope = {
+			bind: <U extends Doc>(store: Store<U>): Store<U> => {
+				if (!(store instanceof SqliteStore) || store.database !== this.database)
+					throw new Error(`${store.collection} is not in the same database as ${this.collection}`);
+				let view = views.get(store as Store<Doc>);
+				if (!view) {
+					view = new SqliteStore<Doc>(store.spec, this.database, true);
+					(view as SqliteStore<Doc>).connected = true;
+					views.set(store as Store<Doc>, view);
+				}
+				return view as unknown as Store<U>;
+			}
+		};
+		await this.ready();
+		return this.database.transaction(() => work(scope));
+	}
+
+	/** Waits while another caller's transaction is open (statements of that transaction pass). */
+	private async ready(): Promise<void> {
+		if (!this.connected) throw new Error(`${this.collection} store is not connected`);
+		if (!this.inTransaction) await this.database.whenIdle();
+	}
+
+	private run<R>(statement: () => R): R {
+		try {
+			return statement();
+		} catch (err) {
+			const e = err as { code?: string; errcode?: number; message?: string };
+			// SQLITE_CONSTRAINT_UNIQUE (2067) and SQLITE_CONSTRAINT_PRIMARYKEY (1555).
+			if (e?.errcode === 2067 || e?.errcode === 1555) {
+				const named = /UNIQUE constraint failed: (.*)$/.exec(e.message ?? "")?.[1];
+				const fields = named ? named.split(", ").map(c => c.split(".").pop()!) : this.uniqueFields;
+				throw new DuplicateKeyError(this.collection, fields);
+			}
+			throw err;
+		}
+	}
+
+	private toDoc(row: Row | undefined | null): T | null {
+		if (!row) return null;
+		const doc: Record<string, unknown> = { id: row.id };
+		for (const [name, f] of this.fieldList) {
+			const value = row[name];
+			if (value === null || value === undefined) continue;
+			if (f.type === "json") doc[name] = JSON.parse(value as string);
+			else if (f.type === "boolean") doc[name] = value === 1;
+			else doc[name] = value;
+		}
+		return doc as T;
+	}
+
+	private createTable(): void {
+		const db = this.database;
+		const columns = this.fieldList.map(([name, f]) => `${quote(name)} ${columnType(f)}${f.required ? " NOT NULL" : ""}`);
+		db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} ("id" TEXT PRIMARY KEY NOT NULL, ${columns.join(", ")})`);
+		const existing = new Set((db.statement(`PRAGMA table_info(${this.table})`).all() as Array<{ name: string }>).map(c => c.name));
+		for (const [name, f] of this.fieldList) {
+			if (!existing.has(name)) db.exec(`ALTER TABLE ${this.table} ADD COLUMN ${quote(name)} ${columnType(f)}`);
+		}
+		const wanted = new Map<string, string>();
+		const add = (fields: string[], unique: boolean) => {
+			const name = `${this.spec.name}${INDEX_MARK}${unique ? "u_" : ""}${fields.join("_")}`;
+			wanted.set(
+				name,
+				`CREATE ${unique ? "UNIQUE " : ""}INDEX IF NOT EXISTS ${quote(name)} ON ${this.table} (${fields.map(quote).join(", ")})`
+			);
+		};
+		for (const [name, f] of this.fieldList) if (f.unique || f.index) add([name], !!f.unique);
+		for (const idx of this.spec.indexes ?? []) add(idx.fields, !!idx.unique);
+		const indexes = db.statement(`PRAGMA index_list(${this.table})`).all() as Array<{ name: string }>;
+		for (const { name } of indexes) {
+			if (name.startsWith(`${this.spec.name}${INDEX_MARK}`) && !wanted.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
+		}
+		for (const create of wanted.values()) db.exec(create);
+	}
+}
