@@ -1,5 +1,5 @@
 /**
- * Where each domain event goes on the external brokers (ARCHITECTURE section 5). Every node
+ * Where each domain event goes on the external brokers (docs/architecture.md, Events, queues and topics). Every node
  * publishes from this one table, so a publisher never depends on which consumers run elsewhere.
  *
  * RabbitMQ: one durable work queue per (event, consuming service), named after the event or after

@@ -1,5 +1,5 @@
 /**
- * The order aggregate's state machine (ARCHITECTURE.md section 3):
+ * The order aggregate's state machine (docs/architecture.md, Order states):
  *
  *   pending -> confirmed -> paid -> shipped -> delivered
  *   pending | confirmed | paid -> cancelled (with a cancelReason)

@@ -1,4 +1,4 @@
-/** The simulated provider's test cards (ARCHITECTURE.md, section 3); any other valid card succeeds. */
+/** The simulated provider's test cards (docs/architecture.md, Domains); any other valid card succeeds. */
 import type { CardOutcome } from "./collections";
 
 export const TEST_CARDS: Readonly<Record<string, CardOutcome>> = {

@@ -40,7 +40,7 @@ const INFRA_IMAGES: Record<string, RegExp> = {
 	kafka: /kafka/
 };
 const INFRA = Object.keys(INFRA_IMAGES);
-/** Seed storage mapping (ARCHITECTURE section 1). */
+/** Storage per service in docker-compose.yml (docs/architecture.md, Domains). */
 const MONGO_SERVICES = ["products", "orders"];
 const POSTGRES_SERVICES = ["users", "inventory", "notifications", "payments", "shipping"];
 

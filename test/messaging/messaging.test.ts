@@ -15,7 +15,7 @@ import { NotFoundError } from "../../lib/errors";
 import { startStack, type Stack } from "../helpers/stack";
 
 describe("routes", () => {
-	it("names the queues of ARCHITECTURE section 5 and binds each flow event to its consumers' queues", () => {
+	it("names the queues of docs/architecture.md and binds each flow event to its consumers' queues", () => {
 		expect(Object.keys(AMQP_QUEUES)).toEqual(
 			expect.arrayContaining(["order_created", "inventory_reserved", "inventory_failed", "inventory_release"])
 		);

@@ -1,4 +1,4 @@
-/** Payments test data: the test cards of ARCHITECTURE.md section 3, tokens, confirmed orders, stored documents. */
+/** Payments test data: the test cards of docs/architecture.md, tokens, confirmed orders, stored documents. */
 import { randomUUID } from "node:crypto";
 import type { ServiceBroker } from "moleculer";
 import type { Store } from "../../lib/store";
