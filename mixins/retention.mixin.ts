@@ -1,0 +1,94 @@
+/**
+ * Gives a service retention sweeps over the rules it declares (lib/retention/rule.ts):
+ *
+ *   mixins: [DbMixin(...), RetentionMixin<MyThis>(function () { return [storeRule({ ... })]; })]
+ *
+ * The rules are built at each sweep (so they read the configuration and the service's stores as
+ * they are then). A sweep runs every RETENTION_SWEEP_MS and once shortly after start (0: neither),
+ * and on demand through the action `<service>.sweepRetention`, which answers the counts by rule.
+ * Sweeps of one service never overlap: a sweep asked for while one runs starts after it. Each
+ * sweep logs at info what it removed, when it removed anything. Listed after DbMixin, so its
+ * `stopped` (which waits for the sweep under way to finish its step) runs before the stores close.
+ */
+import type { Service, ServiceSchema } from "moleculer";
+import { loadConfig } from "../lib/config";
+import type { RetentionRule } from "../lib/retention/rule";
+import { describeCounts, sweepRules, type SweepCounts } from "../lib/retention/sweep";
+
+export interface RetentionThis {
+	/** Runs one sweep of the service's rules now (after the one under way, if any). */
+	sweepRetention(): Promise<SweepCounts>;
+}
+
+interface RetentionState {
+	retentionTimers: NodeJS.Timeout[];
+	retentionAbort: AbortController;
+	/** The sweep under way (or the last one), to chain the next one after it. */
+	retentionRun: Promise<unknown>;
+}
+
+type Self = Service & RetentionThis & RetentionState;
+
+/** The first sweep after start waits this long (or one interval, if shorter): the start is not slowed by it. */
+const FIRST_SWEEP_DELAY_MS = 10_000;
+
+export function RetentionMixin<S = Service>(rules: (this: S) => RetentionRule[]): Partial<ServiceSchema> {
+	async function sweepNow(this: Self): Promise<SweepCounts> {
+		const { retentionBatchSize } = loadConfig();
+		const counts = await sweepRules(rules.call(this as unknown as S), {
+			batchSize: retentionBatchSize,
+			signal: this.retentionAbort.signal,
+			onError: (rule, err) => this.logger.warn(`Retention of ${rule.name} failed:`, (err as Error)?.message ?? err)
+		});
+		const removed = describeCounts(counts);
+		if (removed) this.logger.info(`Retention sweep removed ${removed}`);
+		return counts;
+	}
+
+	return {
+		actions: {
+			/** Internal: one retention sweep now; answers how many records each rule removed or emptied. */
+			sweepRetention: {
+				visibility: "public",
+				handler(this: Self) {
+					return this.sweepRetention();
+				}
+			}
+		},
+
+		methods: {
+			sweepRetention(this: Self): Promise<SweepCounts> {
+				const run = this.retentionRun.catch(() => undefined).then(() => sweepNow.call(this));
+				this.retentionRun = run;
+				return run;
+			}
+		},
+
+		created(this: Self) {
+			this.retentionTimers = [];
+			this.retentionAbort = new AbortController();
+			this.retentionRun = Promise.resolve();
+		},
+
+		started(this: Self) {
+			this.retentionAbort = new AbortController();
+			const { retentionSweepMs } = loadConfig();
+			if (!retentionSweepMs) return;
+			const background = () => {
+				this.sweepRetention().catch((err: Error) => this.logger.warn("Retention sweep failed:", err.message));
+			};
+			const first = setTimeout(background, Math.min(FIRST_SWEEP_DELAY_MS, retentionSweepMs));
+			const every = setInterval(background, retentionSweepMs);
+			first.unref();
+			every.unref();
+			this.retentionTimers.push(first, every);
+		},
+
+		async stopped(this: Self) {
+			for (const timer of this.retentionTimers) clearTimeout(timer);
+			this.retentionTimers = [];
+			this.retentionAbort.abort();
+			await this.retentionRun.catch(() => undefined);
+		}
+	} as unknown as Partial<ServiceSchema>;
+}
