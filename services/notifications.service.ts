@@ -8,7 +8,7 @@
  *
  * Routes (relative to /api/v1): GET /notifications (own; admins all, with filters), GET
  * /notifications/:id (owner or admin, others 404), POST /notifications/test (admin; {to}).
- * Emits notification.sent | notification.failed.
+ * Emits notification.sent | notification.failed. Internal: sweepRetention (lib/notifications/retention.ts).
  *
  * Low stock arrives as the `inventory.low_stock` bus event. `handleLowStock(event)` is the handler
  * for any other source (the Redis stream consumer when REDIS_URL is set); a source that takes over
@@ -24,6 +24,7 @@ import { notificationsCollection, type NotificationDoc } from "../lib/notificati
 import { Delivery, type NewNotification } from "../lib/notifications/delivery";
 import { createMailer, type Mailer } from "../lib/notifications/mailer";
 import { idParams, listParams, testParams, type ListParams } from "../lib/notifications/params";
+import { notificationRetention } from "../lib/notifications/retention";
 import { notificationSettings } from "../lib/notifications/settings";
 import { toPublicNotification, type PublicNotification } from "../lib/notifications/shape";
 import {
@@ -39,6 +40,7 @@ import type { Address, OrderLine } from "../lib/notifications/templates/layout";
 import { TtlCache } from "../lib/notifications/ttl-cache";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin, type MessagingThis } from "../mixins/messaging.mixin"; // issue 4: low stock from the Redis stream
+import { RetentionMixin } from "../mixins/retention.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
 
@@ -88,6 +90,10 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 	name: "notifications",
 	mixins: [
 		DbMixin([notificationsCollection]),
+		// Sent bodies, old records and old mbox files (lib/notifications/retention.ts); action sweepRetention.
+		RetentionMixin<NotificationsThis>(function () {
+			return notificationRetention(this.notifications(), loadConfig());
+		}),
 		// Issue 4 (messaging): with REDIS_URL, low-stock alerts are read from the stream inventory:low-stock:stream
 		// in consumer group "notifications" (XREADGROUP/XACK, stale entries reclaimed: lib/messaging/redis.ts).
 		MessagingMixin<NotificationsThis>({

@@ -36,6 +36,11 @@ export interface NotificationDoc {
 	createdAt: string;
 	updatedAt: string;
 	sentAt?: string | null;
+	/**
+	 * Set with sentAt; the body retention rule (lib/notifications/retention.ts) empties body and html
+	 * once it is old enough and clears this, so each sweep finds only bodies still stored.
+	 */
+	bodyKeptSince?: string | null;
 	[key: string]: unknown;
 }
 
@@ -64,6 +69,7 @@ export const notificationsCollection: CollectionSpec = {
 		messageId: { type: "string" },
 		createdAt: { type: "string", required: true, index: true, sortOnly: true },
 		updatedAt: { type: "string", required: true },
-		sentAt: { type: "string" }
+		sentAt: { type: "string" },
+		bodyKeptSince: { type: "string", index: true }
 	}
 };

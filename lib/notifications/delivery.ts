@@ -79,7 +79,8 @@ export class Delivery {
 			messageId: null,
 			createdAt: now,
 			updatedAt: now,
-			sentAt: null
+			sentAt: null,
+			bodyKeptSince: null
 		});
 	}
 
@@ -143,7 +144,16 @@ export class Delivery {
 			const at = iso(Date.now());
 			const done = await store.updateById(
 				id,
-				{ set: { status: "sent", sentAt: at, updatedAt: at, lastError: null, messageId: sent.messageId ?? null } },
+				{
+					set: {
+						status: "sent",
+						sentAt: at,
+						bodyKeptSince: at,
+						updatedAt: at,
+						lastError: null,
+						messageId: sent.messageId ?? null
+					}
+				},
 				{ status: "pending" }
 			);
 			// debug: the stored notification already says sent, when, and its Message-ID (GET /notifications).
