@@ -76,8 +76,17 @@ export function loadConfig(env: Env = process.env) {
 		httpTimeoutMs: int(env.HTTP_TIMEOUT_MS, 30_000),
 		shutdownTimeoutMs: int(env.SHUTDOWN_TIMEOUT_MS, 10_000),
 		responseCacheTtlMs: int(env.RESPONSE_CACHE_TTL_MS, 10_000),
+		/** Failed logins of one account from one client address before its first lock (0: no throttling). */
 		loginMaxFailures: int(env.LOGIN_MAX_FAILURES, 5),
+		/** The longest lock of an (account, address) pair; also how long its failures are remembered. */
 		loginLockMs: int(env.LOGIN_LOCK_MS, 15 * 60_000),
+		/** The first lock; every further failure doubles it, up to LOGIN_LOCK_MS. */
+		loginDelayMs: int(env.LOGIN_DELAY_MS, 1000),
+		/** When set, GET /metrics (gateway and METRICS_PORT) needs `Authorization: Bearer <METRICS_TOKEN>`. */
+		metricsToken: env.METRICS_TOKEN || null,
+		/** Open WebSockets per client address, and per signed-in user (0: no cap). */
+		wsMaxPerAddress: int(env.WS_MAX_PER_ADDRESS, 50),
+		wsMaxPerUser: int(env.WS_MAX_PER_USER, 10),
 		requestTimeoutMs: int(env.REQUEST_TIMEOUT_MS, 10_000),
 		dbConnectTimeoutMs: int(env.DB_CONNECT_TIMEOUT_MS, 5_000),
 		metricsPort: env.METRICS_PORT ? int(env.METRICS_PORT, 3030) : null,

@@ -513,7 +513,9 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 			}
 		},
 
-		beforeCall(ctx: Context<unknown, { idempotencyKey?: string }>, _route: unknown, req: Req) {
+		beforeCall(ctx: Context<unknown, { idempotencyKey?: string; clientIp?: string }>, _route: unknown, req: Req) {
+			// The address the rate limits counted (login throttling is per account and address).
+			ctx.meta.clientIp = req.$rateLimitKey ?? clientIp(req, this.cfg.trustProxyHops);
 			const key = idempotencyKeyFrom(req.headers["idempotency-key"]);
 			if (key === null) throw invalidField("Idempotency-Key", "must be 1 to 255 printable ASCII characters", "header");
 			if (key) ctx.meta.idempotencyKey = key;

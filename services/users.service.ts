@@ -13,7 +13,7 @@ import { DuplicateKeyError, type Store } from "../lib/store";
 import { AddressBook, MAX_ADDRESSES_PER_USER } from "../lib/users/address-book";
 import { ensureAdmin } from "../lib/users/admin-bootstrap";
 import { COLLECTIONS, type AddressDoc, type RefreshTokenDoc, type UserDoc } from "../lib/users/collections";
-import { LoginThrottle, localCacher, type ThrottleCacher } from "../lib/users/login-throttle";
+import { LoginThrottle, throttleStoreFor, type ThrottleCacher } from "../lib/users/login-throttle";
 import { toPublicAddress, toPublicUser, type PublicUser } from "../lib/users/public";
 import {
 	addressCreateParams,
@@ -53,7 +53,7 @@ interface UsersState {
 interface UsersMethods {
 	users(): Store<UserDoc>;
 	currentUser(ctx: Ctx<unknown>): Promise<UserDoc>;
-	checkCurrentPassword(user: UserDoc, password: string | undefined, whenMissing?: string): Promise<void>;
+	checkCurrentPassword(user: UserDoc, password: string | undefined, clientIp: string | undefined, whenMissing?: string): Promise<void>;
 	authResponse(user: UserDoc, session: IssuedSession): AuthResponse;
 }
 
@@ -113,12 +113,14 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 			params: { email: { type: "string", trim: true, lowercase: true, min: 1, max: 254 }, password: passwordRule },
 			async handler(this: UsersThis, ctx: Ctx<{ email: string; password: string }>): Promise<AuthResponse> {
 				const { email, password } = ctx.params;
-				await this.throttle.attempt(email);
-				const user = await this.users().findOne({ email });
-				// Unknown emails are checked against a dummy hash: same work, same answer, same timing.
-				const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyPasswordHash()));
-				if (!user || !ok || user.active === false) throw invalidCredentials();
-				await this.throttle.succeeded(email);
+				// Throttled per account and client address (lib/users/login-throttle.ts); only failures count.
+				const user = await this.throttle.guard(email, ctx.meta.clientIp, async () => {
+					const found = await this.users().findOne({ email });
+					// Unknown emails are checked against a dummy hash: same work, same answer, same timing.
+					const ok = await verifyPassword(password, found?.passwordHash ?? (await dummyPasswordHash()));
+					return ok && found && found.active !== false ? found : null;
+				});
+				if (!user) throw invalidCredentials();
 				const session = await this.sessions.issue(user);
 				// A password change that ran while we were logging in with the old password lists the
 				// sessions after storing the new hash: if it missed ours, we see the new hash here.
@@ -189,7 +191,12 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 				if (ctx.params.name !== undefined) set.name = ctx.params.name;
 				const newEmail = ctx.params.email !== undefined && ctx.params.email !== user.email ? ctx.params.email : null;
 				if (newEmail) {
-					await this.checkCurrentPassword(user, ctx.params.currentPassword, "Changing the email needs the current password");
+					await this.checkCurrentPassword(
+						user,
+						ctx.params.currentPassword,
+						ctx.meta.clientIp,
+						"Changing the email needs the current password"
+					);
 					const owner = await this.users().findOne({ email: newEmail });
 					if (owner && owner.id !== user.id) throw emailTaken();
 					set.email = newEmail;
@@ -231,7 +238,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 				const weakness = passwordWeakness(ctx.params.newPassword);
 				if (weakness) throw weakPassword("newPassword", weakness);
 				const user = await this.currentUser(ctx);
-				await this.checkCurrentPassword(user, ctx.params.currentPassword);
+				await this.checkCurrentPassword(user, ctx.params.currentPassword, ctx.meta.clientIp);
 				const updated = await this.users().updateById(
 					user.id,
 					{ set: { passwordHash: await hashPassword(ctx.params.newPassword), updatedAt: nowIso() } },
@@ -373,14 +380,17 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 		 * Re-authentication inside a session: a missing or wrong password is a 422 naming
 		 * currentPassword (the caller is signed in, so not a failed login), throttled like a login.
 		 */
-		async checkCurrentPassword(this: UsersThis, user: UserDoc, password: string | undefined, whenMissing?: string): Promise<void> {
+		async checkCurrentPassword(
+			this: UsersThis,
+			user: UserDoc,
+			password: string | undefined,
+			clientIp: string | undefined,
+			whenMissing?: string
+		): Promise<void> {
 			if (password === undefined)
 				throw invalidField("currentPassword", whenMissing ?? "The current password is required", "required");
-			await this.throttle.attempt(user.email);
-			if (!(await verifyPassword(password, user.passwordHash))) {
-				throw invalidField("currentPassword", "The current password is wrong", "passwordMismatch");
-			}
-			await this.throttle.succeeded(user.email);
+			const ok = await this.throttle.guard(user.email, clientIp, () => verifyPassword(password, user.passwordHash));
+			if (!ok) throw invalidField("currentPassword", "The current password is wrong", "passwordMismatch");
 		},
 
 		authResponse(user: UserDoc, session: IssuedSession): AuthResponse {
@@ -405,8 +415,11 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 			onRevoked: (sid, untilMs) => this.broker.broadcast("user.session_revoked", { sid, untilMs })
 		});
 		this.addressBook = new AddressBook(this.store<AddressDoc>("addresses"));
-		const cacher = (this.broker.cacher as unknown as ThrottleCacher | undefined) ?? localCacher();
-		this.throttle = new LoginThrottle(cacher, cfg.loginMaxFailures, cfg.loginLockMs);
+		this.throttle = new LoginThrottle(throttleStoreFor(this.broker.cacher as unknown as ThrottleCacher | undefined), {
+			maxFailures: cfg.loginMaxFailures,
+			lockMs: cfg.loginLockMs,
+			firstDelayMs: cfg.loginDelayMs
+		});
 		// Computed once per process; warming it now keeps the first unknown-email login as slow as the others.
 		void dummyPasswordHash();
 		await ensureAdmin(this.users(), cfg, this.logger);
@@ -418,6 +431,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 
 	async stopped(this: UsersThis) {
 		if (this.purgeTimer) clearInterval(this.purgeTimer);
+		this.throttle?.close();
 	}
 };
 

@@ -20,6 +20,8 @@ declare module "moleculer" {
 export interface RequestMeta {
 	user?: { id: string; roles: string[]; sid: string } | null;
 	idempotencyKey?: string;
+	/** The client's address as the gateway's rate limits see it (TRUST_PROXY aware); absent on calls from inside. */
+	clientIp?: string;
 	$statusCode?: number;
 	$responseHeaders?: Record<string, string>;
 }
