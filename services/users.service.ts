@@ -8,6 +8,7 @@ import { loadConfig } from "../lib/config";
 import { ConflictError, NotFoundError, UnauthorizedError, invalidField } from "../lib/errors";
 import { emitDomainEvent } from "../lib/events";
 import { jwtSecret } from "../lib/jwt";
+import { DAY_MS } from "../lib/retention/rule";
 import { dummyPasswordHash, hashPassword, passwordWeakness, verifyPassword } from "../lib/password";
 import { DuplicateKeyError, type Store } from "../lib/store";
 import { AddressBook, MAX_ADDRESSES_PER_USER } from "../lib/users/address-book";
@@ -30,6 +31,7 @@ import {
 } from "../lib/users/schemas";
 import { Sessions, invalidRefreshToken, type IssuedSession } from "../lib/users/sessions";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
+import { RetentionMixin } from "../mixins/retention.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage, OLDEST_FIRST } from "../lib/store/page";
 
@@ -47,7 +49,6 @@ interface UsersState {
 	sessions: Sessions;
 	addressBook: AddressBook;
 	throttle: LoginThrottle;
-	purgeTimer?: NodeJS.Timeout;
 }
 
 interface UsersMethods {
@@ -59,8 +60,6 @@ interface UsersMethods {
 
 type UsersThis = Service & DbThis & UsersState & UsersMethods;
 
-const PURGE_INTERVAL_MS = 60 * 60_000;
-
 const invalidCredentials = () => new UnauthorizedError("Invalid email or password", "INVALID_CREDENTIALS");
 const emailTaken = () => new ConflictError("An account with this email already exists", "EMAIL_TAKEN");
 const weakPassword = (field: string, weakness: string) => invalidField(field, `The '${field}' field ${weakness}.`, "passwordWeak");
@@ -68,7 +67,13 @@ const nowIso = () => new Date().toISOString();
 
 const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & UsersState, UsersThis> = {
 	name: "users",
-	mixins: [DbMixin(COLLECTIONS)],
+	mixins: [
+		DbMixin(COLLECTIONS),
+		// Ended sessions' refresh tokens, RETENTION_SESSION_DAYS after they ended (lib/users/sessions.ts).
+		RetentionMixin<UsersThis>(function () {
+			return this.sessions?.retentionRules(loadConfig().retentionSessionDays * DAY_MS) ?? [];
+		})
+	],
 
 	actions: {
 		/** Concurrent registrations with one email: one 201, the others 409 (unique email index). */
@@ -423,14 +428,9 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 		// Computed once per process; warming it now keeps the first unknown-email login as slow as the others.
 		void dummyPasswordHash();
 		await ensureAdmin(this.users(), cfg, this.logger);
-		this.purgeTimer = setInterval(() => {
-			this.sessions.purgeExpired().catch((err: Error) => this.logger.warn("Could not purge expired refresh tokens:", err.message));
-		}, PURGE_INTERVAL_MS);
-		this.purgeTimer.unref();
 	},
 
-	async stopped(this: UsersThis) {
-		if (this.purgeTimer) clearInterval(this.purgeTimer);
+	stopped(this: UsersThis) {
 		this.throttle?.close();
 	}
 };

@@ -96,7 +96,8 @@ export const REFRESH_TOKENS: CollectionSpec = {
 		userId: { type: "string", required: true, index: true },
 		familyId: { type: "string", required: true, index: true },
 		status: { type: "string", required: true, index: true, lowCardinality: true },
-		expiresAt: { type: "string", required: true },
+		// Indexed for the retention of ended sessions, which compares it by range.
+		expiresAt: { type: "string", required: true, index: true },
 		createdAt: { type: "string", required: true },
 		usedAt: { type: "string" },
 		revokedAt: { type: "string", index: true, rangeFiltered: true }

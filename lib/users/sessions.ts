@@ -8,6 +8,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { UnauthorizedError } from "../errors";
 import { newId } from "../ids";
 import { signAccessToken } from "../jwt";
+import { storeRule, type RetentionRule } from "../retention/rule";
 import type { Store } from "../store";
 import type { RefreshTokenDoc, Role } from "./collections";
 
@@ -138,15 +139,31 @@ export class Sessions {
 	}
 
 	/**
-	 * Deletes tokens that can no longer matter: expired for longer than an access token lives, and not
-	 * revoked recently (those are still reported by revokedSince). Safe to run on several nodes at once.
+	 * Retention of ended sessions (the users service sweeps these rules): tokens expired, or revoked,
+	 * more than `keepMs` ago; 0 keeps them for ever. Never sooner than an access token lives, while
+	 * revokedSince still reports a revocation. A spent (`used`) token ends only when it expires:
+	 * until then, presenting it again must still find it and revoke its family.
 	 */
+	retentionRules(keepMs: number): RetentionRule[] {
+		const maxAgeMs = keepMs > 0 ? Math.max(keepMs, this.opts.accessTtlSeconds * 1000) : 0;
+		return [
+			storeRule({
+				name: "expired refresh tokens",
+				store: this.tokens,
+				maxAgeMs,
+				dateField: "expiresAt",
+				where: { status: { in: LIVE } }
+			}),
+			// revokedAt is set only by a revocation.
+			storeRule({ name: "revoked refresh tokens", store: this.tokens, maxAgeMs, dateField: "revokedAt" })
+		];
+	}
+
+	/** Deletes at once the tokens that can no longer matter: the retention rules at their shortest age. */
 	async purgeExpired(nowMs = Date.now()): Promise<number> {
-		const cutoff = new Date(nowMs - this.opts.accessTtlSeconds * 1000).toISOString();
-		return this.tokens.removeMany({
-			expiresAt: { lt: cutoff },
-			$or: [{ status: { in: LIVE } }, { revokedAt: { lt: cutoff } }]
-		});
+		let removed = 0;
+		for (const rule of this.retentionRules(1)) removed += await rule.apply(new Date(nowMs - rule.maxAgeMs), { batchSize: 500 });
+		return removed;
 	}
 
 	private async revokeFamilies(families: string[]): Promise<void> {
