@@ -1,251 +1,206 @@
 /**
- * HTTP throughput of the all-in-one gateway on loopback, measured with autocannon (in its own
- * process, bench/load.ts) with the same settings for every scenario:
+ * HTTP throughput of the all-in-one gateway on loopback. The shop runs in a process of its own
+ * (bench/shop-process.ts), the bare node:http baseline in another (bench/bare-server.ts), and the
+ * load generator (autocannon, or bench/load-at-rate.ts) in this one, with the same settings for
+ * every scenario:
  *
- *   GET /api/v1/products/{id}   (cached)
+ *   GET /api/v1/products/{id}   (cached), and a bare node:http server answering the same product JSON: the ratio
  *   GET /api/v1/products/{id} signed in (the same read through the whole pipeline: moleculer-web, JWT, broker)
  *   GET /api/v1/products?page=1 (cached)
- *   POST /api/v1/orders         (50 customers in turn; the checkout then runs on events)
+ *   POST /api/v1/orders         (50 customers in turn, as fast as answered; the checkout then runs on events)
  *   POST /api/v1/orders at fixed rates (BENCH_ORDER_RATES, 250,400 per second): latency at loads the shop sustains
- *   GET on a bare node:http server answering the same product JSON, and the gateway/bare ratio
  *
- * BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_LOG_LEVEL (error);
+ * Each scenario is warmed up first (BENCH_WARMUP_SECONDS, 5) so that JIT and caches settle; the
+ * order scenarios then wait for the warm-up's checkouts and run BENCH_RUNS (5) measured runs each,
+ * waiting after each one until its orders ended their checkout, and print the spread.
+ * BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_LOG_LEVEL (error);
  * BENCH_ONLY=get,bare,signedin,list,orders,orderrate runs only those (to profile one path at a time).
  */
-import { fork } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
-import { monitorEventLoopDelay } from "node:perf_hooks";
-import { createBroker } from "../lib/broker/create-broker";
-import type { LoadJob, LoadResult } from "./load";
+import { startBareServer } from "./bare-server";
+import { measure, type LoadJob, type LoadResult } from "./load";
+import type { NodeProcess } from "./processes";
+import { keep, machine, median, num, printSummary, say, spread, summarize } from "./report";
+import { adminToken, createProducts, json, orderBody, orderCounts, registerCustomers, waitForCheckout } from "./shop-client";
+import { startShop, type Shop } from "./shop-process";
 
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
+const RUNS = Math.max(1, Number(process.env.BENCH_RUNS ?? 5));
 const ONLY = new Set((process.env.BENCH_ONLY ?? "get,bare,signedin,list,orders,orderrate").split(","));
 const ORDER_RATES = (process.env.BENCH_ORDER_RATES ?? "250,400").split(",").map(Number);
 const CUSTOMERS = 50;
 const CATALOG = 40;
-const CARD = { cardNumber: "4242424242424242", expMonth: 12, expYear: new Date().getFullYear() + 2, cvc: "123" };
-const ADDRESS = { line1: "1 Bench Street", city: "Berlin", postalCode: "10115", country: "DE" };
+
+export const HTTP_SETTINGS = `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured, ${RUNS} runs of each order scenario`;
 
 export interface HttpScenarioResult extends LoadResult {
 	scenario: string;
 	connections: number;
 	seconds: number;
+	/** CPU time of the server's process (all threads) per answered request; null without /proc. */
+	serverCpuUsPerRequest: number | null;
 	[extra: string]: unknown;
 }
 
-/**
- * Runs one autocannon job in a child process and waits for its figures, adding the CPU time this
- * process (the server) spent per answered request: a figure that other load on the machine
- * disturbs far less than requests per second.
- */
 type Job = Omit<LoadJob, "connections" | "durationSeconds" | "warmupSeconds">;
 
-async function load(job: Job): Promise<LoadResult & { serverCpuUsPerRequest: number; eventLoopMaxMs: number }> {
-	const cpu = process.cpuUsage();
-	const loop = monitorEventLoopDelay({ resolution: 10 });
-	loop.enable();
-	const r = await loadInChild(job);
-	loop.disable();
-	const used = process.cpuUsage(cpu);
-	return {
-		...r,
-		serverCpuUsPerRequest: Math.round((used.user + used.system) / Math.max(1, r.requests + r.warmupRequests)),
-		// The server's longest stall: a blocked event loop delays every request in flight.
-		eventLoopMaxMs: Math.round(loop.max / 1e6)
-	};
+function run(job: Job, seconds: number): Promise<LoadResult> {
+	return measure({ ...job, connections: CONNECTIONS, durationSeconds: seconds, warmupSeconds: 0 });
 }
 
-function loadInChild(job: Job): Promise<LoadResult> {
-	return new Promise((resolve, reject) => {
-		const child = fork(path.join(__dirname, "load.ts"), [], { execArgv: ["--import", "tsx"], stdio: "inherit" });
-		let result: LoadResult | undefined;
-		child.once("message", m => (result = m as LoadResult));
-		child.once("error", reject);
-		child.once("exit", code => (result ? resolve(result) : reject(new Error(`load generator exited with ${code}`))));
-		child.send({ ...job, connections: CONNECTIONS, durationSeconds: SECONDS, warmupSeconds: WARMUP_SECONDS } satisfies LoadJob);
-	});
+function cpuPer(server: NodeProcess, cpuBefore: number | null, count: number): number | null {
+	const cpuAfter = server.cpuUs();
+	return cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / Math.max(1, count));
 }
 
-async function json(base: string, method: string, url: string, body?: unknown, token?: string) {
-	const res = await fetch(base + url, {
-		method,
-		headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-		body: body === undefined ? undefined : JSON.stringify(body)
-	});
-	const parsed = (await res.json().catch(() => null)) as any;
-	if (res.status >= 400) throw new Error(`${method} ${url} answered ${res.status}: ${JSON.stringify(parsed)}`);
-	return parsed;
-}
-
-function report(scenario: string, r: LoadResult, extra: Record<string, unknown> = {}): HttpScenarioResult {
-	const result = { scenario, ...r, connections: CONNECTIONS, seconds: SECONDS, ...extra };
-	console.log(JSON.stringify(result));
+/**
+ * A read scenario: warm-up, then one measured run, with the server's CPU time per request; printed,
+ * and kept for the summary unless `inSummary` is false.
+ */
+async function read(scenario: string, server: NodeProcess, job: Job, inSummary = true): Promise<HttpScenarioResult> {
+	if (WARMUP_SECONDS > 0) await run(job, WARMUP_SECONDS);
+	const cpu = server.cpuUs();
+	const r = await run(job, SECONDS);
+	const result = { scenario, ...r, connections: CONNECTIONS, seconds: SECONDS, serverCpuUsPerRequest: cpuPer(server, cpu, r.requests) };
+	const figures = `${num(r.requestsPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${num(result.serverCpuUsPerRequest)} µs server CPU/request, ${r.errors} errors`;
+	say(scenario, figures);
+	if (inSummary) keep(scenario, figures);
 	return result;
-}
-
-/** A node:http server answering every request with the given JSON, as a baseline for the gateway. */
-async function bareServer(body: unknown): Promise<{ url: string; close(): Promise<void> }> {
-	const server = http.createServer((_req, res) => {
-		res.setHeader("Content-Type", "application/json; charset=utf-8");
-		res.end(JSON.stringify(body));
-	});
-	await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
-	return {
-		url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-		close: () => new Promise(r => server.close(() => r()))
-	};
-}
-
-/** Orders that ended their checkout so far: paid or cancelled. */
-async function settled(base: string, admin: string): Promise<{ paid: number; cancelled: number }> {
-	const [paid, cancelled] = await Promise.all(
-		["paid", "cancelled"].map(async s => (await json(base, "GET", `/orders?status=${s}&pageSize=1`, undefined, admin)).total as number)
-	);
-	return { paid, cancelled };
-}
-
-/** Waits until the orders placed since `before` ended their checkout; counts only those. */
-async function waitForCheckout(
-	base: string,
-	admin: string,
-	before: { paid: number; cancelled: number },
-	placed: number,
-	timeoutMs = 120_000
-) {
-	const started = performance.now();
-	for (;;) {
-		const now = await settled(base, admin);
-		const paid = now.paid - before.paid;
-		const cancelled = now.cancelled - before.cancelled;
-		if (paid + cancelled >= placed || performance.now() - started > timeoutMs)
-			return { paid, cancelled, drainSeconds: Number(((performance.now() - started) / 1000).toFixed(1)) };
-		await new Promise(r => setTimeout(r, 250));
-	}
 }
 
 export async function benchHttp(): Promise<HttpScenarioResult[]> {
 	const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-bench-http-"));
-	const huge = "1000000000";
-	Object.assign(process.env, {
-		PORT: "0",
-		HOST: "127.0.0.1",
-		DATA_DIR: dataDir,
-		LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
-		RATE_LIMIT_MAX: huge,
-		RATE_LIMIT_USER_MAX: huge,
-		RATE_LIMIT_LOGIN_MAX: huge,
-		JWT_SECRET: "bench-secret",
-		ADMIN_EMAIL: "admin@bench.local",
-		ADMIN_PASSWORD: "Bench-admin-1"
-	});
-	const broker = createBroker();
-	await broker.start();
-	const port = (broker.getLocalService("api") as unknown as { server: { address(): AddressInfo } }).server.address().port;
-	const origin = `http://127.0.0.1:${port}`;
-	const base = `${origin}/api/v1`;
+	const shop = await startShop(dataDir);
+	const base = shop.base;
 	const results: HttpScenarioResult[] = [];
 	try {
-		const admin = (await json(base, "POST", "/auth/login", { email: "admin@bench.local", password: "Bench-admin-1" })).accessToken;
-		const products: any[] = [];
-		for (let i = 0; i < CATALOG; i++)
-			products.push(
-				await json(
-					base,
-					"POST",
-					"/products",
-					{
-						name: `Bench item ${i}`,
-						description: `A product of the benchmark catalog, number ${i}, with a description of ordinary length.`,
-						price: Number((9.99 + i).toFixed(2)),
-						category: `bench-${i % 4}`,
-						sku: `BENCH-${i}`,
-						images: [`https://img.example/bench/${i}.jpg`],
-						stock: 1_000_000
-					},
-					admin
-				)
-			);
-		const product = products[0];
-		const tokens = await Promise.all(
-			Array.from(
-				{ length: CUSTOMERS },
-				async (_, i) =>
-					(await json(base, "POST", "/auth/register", { email: `h${i}@bench.local`, password: "Customer-pass-1", name: `H${i}` }))
-						.accessToken as string
-			)
-		);
-		const productJson = await json(base, "GET", `/products/${product.id}`);
+		const admin = await adminToken(base);
+		const products = await createProducts(base, admin, CATALOG, 1_000_000);
+		const tokens = await registerCustomers(base, CUSTOMERS, "h");
+		const productUrl = `${base}/products/${products[0]}`;
+		const productJson = await json(base, "GET", `/products/${products[0]}`);
 
-		if (ONLY.has("get"))
-			results.push(report("gateway GET /products/{id} (cached)", await load({ url: `${base}/products/${product.id}` })));
+		// With the baseline, one summary row gives both and their ratio.
+		const gateway = ONLY.has("get")
+			? await read("gateway GET /products/{id} (cached)", shop, { url: productUrl }, !ONLY.has("bare"))
+			: null;
+		if (gateway) results.push(gateway);
 		if (ONLY.has("bare")) {
-			const bare = await bareServer(productJson);
+			const bare = await startBareServer(productJson);
 			try {
-				results.push(report("bare node:http, same product JSON", await load({ url: bare.url })));
+				const r = await read("bare node:http (own process), same product JSON", bare, { url: bare.url }, !gateway);
+				results.push(r);
+				if (gateway) {
+					const ratio = Number((gateway.requestsPerSecond / r.requestsPerSecond).toFixed(2));
+					gateway.ratioToBare = ratio;
+					summarize(
+						"cached GET /products/{id}, gateway / bare node:http",
+						`${num(gateway.requestsPerSecond)} / ${num(r.requestsPerSecond)} req/s, ratio ${ratio}; p99 ${gateway.p99Ms} / ${r.p99Ms} ms; ${num(gateway.serverCpuUsPerRequest)} / ${num(r.serverCpuUsPerRequest)} µs CPU/request`
+					);
+				}
 			} finally {
-				await bare.close();
+				await bare.stop(5000);
 			}
 		}
-		if (ONLY.has("signedin"))
+		if (ONLY.has("signedin")) {
+			const r = await read("gateway GET /products/{id} signed in (full pipeline)", shop, {
+				url: productUrl,
+				tokens: tokens.slice(0, 10)
+			});
+			results.push(r);
+		}
+		if (ONLY.has("list")) {
+			results.push(await read("gateway GET /products?page=1 (cached)", shop, { url: `${base}/products?page=1` }));
+		}
+		if (ONLY.has("orders"))
 			results.push(
-				report(
-					"gateway GET /products/{id} signed in (full pipeline)",
-					await load({ url: `${base}/products/${product.id}`, tokens: tokens.slice(0, 10) })
-				)
+				...(await benchOrderPosts(`gateway POST /orders, closed, ${CONNECTIONS} connections`, shop, admin, products[1], tokens))
 			);
-		if (ONLY.has("list")) results.push(report("gateway GET /products?page=1 (cached)", await load({ url: `${base}/products?page=1` })));
-		if (ONLY.has("orders")) results.push(await benchOrderPosts("gateway POST /orders", base, admin, products[1].id, tokens));
 		if (ONLY.has("orderrate"))
 			for (const rate of ORDER_RATES)
-				results.push(await benchOrderPosts(`gateway POST /orders at ${rate}/s`, base, admin, products[2].id, tokens, rate));
-		if (ONLY.has("get") && ONLY.has("bare")) {
-			const gateway = results[0].requestsPerSecond;
-			const baseline = results[1].requestsPerSecond;
-			const ratio = Number((gateway / baseline).toFixed(2));
-			console.log(`cached GET /products/{id}: gateway ${gateway} req/s, bare node:http ${baseline} req/s, ratio ${ratio}`);
-			results[0].ratioToBare = ratio;
-		}
+				results.push(...(await benchOrderPosts(`gateway POST /orders at ${rate}/s`, shop, admin, products[2], tokens, rate)));
 		return results;
 	} finally {
-		await broker.stop();
+		await shop.stop();
 		fs.rmSync(dataDir, { recursive: true, force: true });
 	}
 }
 
 /**
- * POST /orders by 50 customers in turn, as fast as answered or at a fixed rate; then waits until
- * every placed order finished its checkout (drainSeconds: how far the checkout was behind).
+ * POST /orders by 50 customers in turn, as fast as answered or at a fixed rate: a warm-up, then
+ * RUNS measured runs, each followed by a wait until every order it placed ended its checkout.
+ * paid/s: orders of the run that reached `paid`, over the run plus the time the checkout was behind.
  */
 async function benchOrderPosts(
 	scenario: string,
-	base: string,
+	shop: Shop,
 	admin: string,
 	productId: string,
 	tokens: string[],
 	overallRate?: number
-): Promise<HttpScenarioResult> {
-	const before = (await json(base, "GET", "/orders?pageSize=1", undefined, admin)).total as number;
-	const settledBefore = await settled(base, admin);
-	const cpu = process.cpuUsage();
-	const orders = await load({
-		url: `${base}/orders`,
-		method: "POST",
-		body: JSON.stringify({ items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, payment: CARD }),
-		tokens,
+): Promise<HttpScenarioResult[]> {
+	const job: Job = { url: `${shop.base}/orders`, method: "POST", body: orderBody(productId), tokens, overallRate };
+	if (WARMUP_SECONDS > 0) {
+		const before = await orderCounts(shop.base, admin);
+		await run(job, WARMUP_SECONDS);
+		await waitForCheckout(shop.base, admin, before);
+	}
+	const runs: HttpScenarioResult[] = [];
+	for (let i = 1; i <= RUNS; i++) {
+		const before = await orderCounts(shop.base, admin);
+		const cpu = shop.cpuUs();
+		const started = performance.now();
+		const r = await run(job, SECONDS);
+		const loadSeconds = (performance.now() - started) / 1000;
+		const flow = await waitForCheckout(shop.base, admin, before);
+		// The whole checkout of each order (reserve, charge, ship, mails) ran in the shop's process too.
+		const serverCpuUsPerOrder = cpuPer(shop, cpu, flow.placed);
+		const paidPerSecond = Math.round(flow.paid / (loadSeconds + flow.drainSeconds));
+		const result: HttpScenarioResult = {
+			scenario,
+			run: i,
+			...r,
+			connections: CONNECTIONS,
+			seconds: SECONDS,
+			serverCpuUsPerRequest: serverCpuUsPerOrder,
+			...(overallRate ? { offeredPerSecond: overallRate } : {}),
+			paidPerSecond,
+			placed: flow.placed,
+			paid: flow.paid,
+			cancelled: flow.cancelled,
+			drainSeconds: flow.drainSeconds,
+			serverCpuUsPerOrder
+		};
+		runs.push(result);
+		say(
+			`${scenario}, run ${i}/${RUNS}`,
+			`${overallRate ? `${overallRate}/s offered, ` : ""}${num(r.requestsPerSecond)} POST/s answered, p50 ${num(r.p50Ms)} ms, p99 ${num(r.p99Ms)} ms, ` +
+				`${num(paidPerSecond)} paid/s (${flow.paid} paid, ${flow.cancelled} cancelled, checkout ${flow.drainSeconds} s behind${flow.drained ? "" : ", NOT drained"}), ` +
+				`${num(serverCpuUsPerOrder === null ? null : serverCpuUsPerOrder / 1000, 1)} ms CPU/order, ${r.errors} errors`
+		);
+	}
+	const p99 = runs.map(r => r.p99Ms);
+	const errors = runs.reduce((n, r) => n + r.errors, 0);
+	summarize(
+		scenario,
 		overallRate
-	});
-	const placed = ((await json(base, "GET", "/orders?pageSize=1", undefined, admin)).total as number) - before;
-	const flow = await waitForCheckout(base, admin, settledBefore, placed);
-	const used = process.cpuUsage(cpu);
-	// The whole checkout of each order (reserve, charge, ship) ran in this process too.
-	const serverCpuUsPerOrder = Math.round((used.user + used.system) / Math.max(1, placed));
-	return report(scenario, orders, { ...(overallRate ? { offeredPerSecond: overallRate } : {}), placed, ...flow, serverCpuUsPerOrder });
+			? `p99 ${spread(p99, "ms")}; p50 median ${num(median(runs.map(r => r.p50Ms)))} ms; answered ${spread(
+					runs.map(r => r.requestsPerSecond),
+					"/s"
+				)}; ${errors} errors`
+			: `${spread(
+					runs.map(r => r.paidPerSecond as number),
+					"paid/s"
+				)}; POST ${spread(
+					runs.map(r => r.requestsPerSecond),
+					"/s"
+				)}; p99 ${spread(p99, "ms")}; ${errors} errors`
+	);
+	return runs;
 }
 
 /** bench/results.json: every scenario of the run, with the machine's load when it ran. */
@@ -256,12 +211,18 @@ export function writeResults(results: unknown[]): void {
 	console.log(`results written to ${path.relative(process.cwd(), file)}`);
 }
 
-// `node --import tsx bench/http.ts` runs these scenarios alone (for profiling: add --cpu-prof).
-if (require.main === module)
+// `node --import tsx bench/http.ts` runs these scenarios alone; to profile the shop meanwhile:
+// BENCH_SHOP_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" (bench/shop-process.ts).
+if (require.main === module) {
+	const startedMachine = machine();
 	void benchHttp().then(
-		results => process.exit(results.some(r => r.errors > 0) ? 1 : 0),
+		results => {
+			printSummary("bench/http.ts", HTTP_SETTINGS, startedMachine);
+			process.exit(results.some(r => r.errors > 0) ? 1 : 0);
+		},
 		err => {
 			console.error(err);
 			process.exit(1);
 		}
 	);
+}

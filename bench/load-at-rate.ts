@@ -11,12 +11,16 @@ export interface RateJob {
 	url: string;
 	method: "GET" | "POST";
 	body?: string;
+	/** Bodies handed out in turn, one per request, in place of `body` (orders for many products). */
+	bodies?: string[];
 	headers: Record<string, string>;
 	/** Bearer tokens handed out in turn, one per request. */
 	tokens: string[];
 	connections: number;
 	rate: number;
 	seconds: number;
+	/** A request not answered this long after it was sent counts as an error ("timeout"). */
+	timeoutMs?: number;
 }
 
 export interface RateRun {
@@ -42,18 +46,33 @@ export async function runAtRate(job: RateJob): Promise<RateRun> {
 	const inFlight: Promise<void>[] = [];
 	const started = performance.now();
 
-	const send = (dueAt: number, token: string | undefined) =>
+	const send = (dueAt: number, token: string | undefined, body: string | undefined) =>
 		new Promise<void>(resolve => {
+			let settled = false;
+			const failed = (err: NodeJS.ErrnoException) => {
+				if (settled) return;
+				settled = true;
+				// Counted under its code (ECONNRESET...) beside the status codes.
+				const code = err.name === "AbortError" || err.code === "ABORT_ERR" ? "timeout" : (err.code ?? "error");
+				statusCodes[code] = (statusCodes[code] ?? 0) + 1;
+				errors++;
+				resolve();
+			};
 			const req = http.request(
 				url,
 				{
 					agent,
 					method: job.method,
-					headers: { ...job.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) }
+					headers: { ...job.headers, ...(token ? { authorization: `Bearer ${token}` } : {}) },
+					...(job.timeoutMs ? { signal: AbortSignal.timeout(job.timeoutMs) } : {})
 				},
 				res => {
 					res.resume();
+					// Cut off while the body was arriving (the timeout's abort).
+					res.once("error", failed);
 					res.on("end", () => {
+						if (settled) return;
+						settled = true;
 						statusCodes[res.statusCode ?? 0] = (statusCodes[res.statusCode ?? 0] ?? 0) + 1;
 						if ((res.statusCode ?? 0) >= 400) errors++;
 						latenciesMs.push(performance.now() - dueAt);
@@ -61,20 +80,20 @@ export async function runAtRate(job: RateJob): Promise<RateRun> {
 					});
 				}
 			);
-			req.on("error", (err: NodeJS.ErrnoException) => {
-				// Counted under its code (ECONNRESET...) beside the status codes.
-				const code = err.code ?? "error";
-				statusCodes[code] = (statusCodes[code] ?? 0) + 1;
-				errors++;
-				resolve();
-			});
-			req.end(job.body);
+			req.on("error", failed);
+			req.end(body);
 		});
 
 	while (sent < total) {
 		const now = performance.now();
 		for (; sent < total && started + (sent * 1000) / job.rate <= now; sent++)
-			inFlight.push(send(started + (sent * 1000) / job.rate, job.tokens[sent % job.tokens.length]));
+			inFlight.push(
+				send(
+					started + (sent * 1000) / job.rate,
+					job.tokens[sent % job.tokens.length],
+					job.bodies ? job.bodies[sent % job.bodies.length] : job.body
+				)
+			);
 		await new Promise(r => setTimeout(r, 1));
 	}
 	await Promise.all(inFlight);

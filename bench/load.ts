@@ -1,7 +1,7 @@
 /**
- * The load generator of bench/http.ts, in its own process so that it never shares an event loop
- * with the server it measures: receives one job over IPC, runs autocannon (a warm-up, then the
- * measured run), answers with requests/s, p50, p99 and the error count, and exits.
+ * The load generator of bench/http.ts, in the benchmark's process (the servers it measures run in
+ * processes of their own): autocannon, or an open load at a fixed rate (bench/load-at-rate.ts),
+ * a warm-up then the measured run; answers requests/s, p50, p99 and the error count.
  */
 import autocannon from "autocannon";
 import { percentile, runAtRate, type RateJob } from "./load-at-rate";
@@ -73,7 +73,7 @@ async function measureAtRate(job: LoadJob & { overallRate: number }): Promise<Lo
 	};
 }
 
-async function measure(job: LoadJob): Promise<LoadResult> {
+export async function measure(job: LoadJob): Promise<LoadResult> {
 	if (job.overallRate) return measureAtRate({ ...job, overallRate: job.overallRate });
 	const warmup = job.warmupSeconds > 0 ? await run(job, job.warmupSeconds) : null;
 	const r = await run(job, job.durationSeconds);
@@ -96,13 +96,3 @@ async function measure(job: LoadJob): Promise<LoadResult> {
 		statusCodes
 	};
 }
-
-process.once("message", (job: LoadJob) => {
-	measure(job).then(
-		result => process.send!(result, () => process.exit(0)),
-		err => {
-			console.error(err);
-			process.exit(1);
-		}
-	);
-});

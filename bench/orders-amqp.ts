@@ -1,5 +1,5 @@
 /**
- * The order benchmark of bench/orders.ts with AMQP_URL set: the same flow, its steps going
+ * The order benchmark of bench/orders.ts with AMQP_URL set (in the shop's environment only): the same flow, its steps going
  * through RabbitMQ's durable queues (persistent messages, publisher confirms, acks after each
  * handler) instead of the in-process bus, to compare with the bus-only run of the same `npm run bench`.
  *
@@ -51,8 +51,6 @@ export async function benchOrdersAmqp(): Promise<Result[]> {
 	try {
 		return [await benchOrders("all-in-one, order flow over RabbitMQ (AMQP_URL)", { AMQP_URL: url })];
 	} finally {
-		// benchOrders leaves its environment behind: the scenarios after this one run without RabbitMQ.
-		delete process.env.AMQP_URL;
 		if (vhost) await rabbitmqctl("delete_vhost", vhost).catch(() => undefined);
 	}
 }

@@ -1,26 +1,21 @@
-/** `npm run bench`: every scenario in one run, one JSON line per scenario, then a table. */
+/**
+ * `npm run bench`: every scenario in one run, the shop in a process of its own for each (and the
+ * bare baseline in another), one line per figure as measured, then a summary block to paste into
+ * the docs; everything also goes to bench/results.json.
+ */
+import { benchHttp, HTTP_SETTINGS, writeResults } from "./http";
 import { benchOrders } from "./orders";
-import { benchHttp, writeResults } from "./http";
+import { benchOrdersAmqp } from "./orders-amqp";
+import { machine, printSummary } from "./report";
 
 async function main() {
+	const startedMachine = machine();
+	console.log(`npm run bench: ${HTTP_SETTINGS}; ${startedMachine}`);
 	const results = [await benchOrders("all-in-one, embedded store")];
-	results.push(...(await (await import("./orders-amqp")).benchOrdersAmqp()));
-	console.table(
-		results.map(r => ({
-			scenario: r.scenario,
-			"paid/s": r.paidPerSecond,
-			"POST/s": r.postsPerSecond,
-			"p50 ms": r.p50Ms,
-			"p99 ms": r.p99Ms,
-			errors: r.httpErrors,
-			oversold: r.oversold
-		}))
-	);
+	results.push(...(await benchOrdersAmqp()));
 	const http = await benchHttp();
-	console.table(
-		http.map(r => ({ scenario: r.scenario, "req/s": r.requestsPerSecond, "p50 ms": r.p50Ms, "p99 ms": r.p99Ms, errors: r.errors }))
-	);
 	writeResults([...results, ...http]);
+	printSummary("npm run bench", HTTP_SETTINGS, startedMachine);
 	if (results.some(r => r.oversold)) {
 		console.error("OVERSOLD: paid orders exceed stock");
 		process.exit(1);
@@ -28,4 +23,7 @@ async function main() {
 	process.exit(0);
 }
 
-void main();
+main().catch(err => {
+	console.error(err);
+	process.exit(1);
+});

@@ -1,0 +1,52 @@
+/**
+ * The all-in-one shop started as `npm start` starts it (node with the same flags, server.ts), in a
+ * process of its own on a free loopback port and the given DATA_DIR, with the gateway's rate
+ * limits out of the way; ready once GET /api/v1/health/ready answers 200.
+ * BENCH_SHOP_NODE_FLAGS adds Node flags for the shop alone (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ */
+import path from "node:path";
+import { freePort, spawnNode, waitFor200, type NodeProcess } from "./processes";
+
+export const ADMIN = { email: "admin@bench.local", password: "Bench-admin-1" };
+const ROOT = path.join(__dirname, "..");
+const HUGE = "1000000000";
+
+export interface Shop extends NodeProcess {
+	origin: string;
+	/** http://127.0.0.1:<port>/api/v1 */
+	base: string;
+	/** From spawn until /health/ready answered 200. */
+	readyMs: number;
+}
+
+export async function startShop(dataDir: string, env: Record<string, string> = {}, readyTimeoutMs = 600_000): Promise<Shop> {
+	const port = await freePort();
+	const started = performance.now();
+	const proc = spawnNode(
+		path.join(ROOT, "server.ts"),
+		{
+			...process.env,
+			PORT: String(port),
+			HOST: "127.0.0.1",
+			DATA_DIR: dataDir,
+			LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "error",
+			RATE_LIMIT_MAX: HUGE,
+			RATE_LIMIT_USER_MAX: HUGE,
+			RATE_LIMIT_LOGIN_MAX: HUGE,
+			JWT_SECRET: "bench-secret",
+			ADMIN_EMAIL: ADMIN.email,
+			ADMIN_PASSWORD: ADMIN.password,
+			...env
+		},
+		ROOT,
+		(process.env.BENCH_SHOP_NODE_FLAGS ?? "").split(" ").filter(Boolean)
+	);
+	const origin = `http://127.0.0.1:${port}`;
+	try {
+		const readyMs = await waitFor200(`${origin}/api/v1/health/ready`, proc, started, readyTimeoutMs);
+		return { ...proc, origin, base: `${origin}/api/v1`, readyMs };
+	} catch (err) {
+		await proc.stop(5000);
+		throw err;
+	}
+}
