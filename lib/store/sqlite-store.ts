@@ -10,7 +10,6 @@
  */
 import { newId } from "../ids";
 import type { SqliteDatabase } from "./sqlite-database";
-import { yieldIfChainIsLong } from "./sqlite-database";
 import { quote, SqlBuilder, toSql, type SqlValue } from "./sqlite-sql";
 import {
 	DuplicateKeyError,
@@ -101,8 +100,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 			out[name] = value;
 		}
 		const text = `INSERT INTO ${this.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
-		this.run(() => this.database.statement(text).run(...params));
-		await yieldIfChainIsLong();
+		await this.write(() => this.database.statement(text).run(...params));
 		return out as T;
 	}
 
@@ -143,8 +141,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		const set = this.sql.set(update, params);
 		if (!set) return this.findOne({ ...where, id });
 		const text = `UPDATE ${this.table} SET ${set} WHERE ${this.sql.where({ ...where, id }, params)} RETURNING *`;
-		const row = this.run(() => this.database.statement(text).get(...params)) as Row | undefined;
-		await yieldIfChainIsLong();
+		const row = (await this.write(() => this.database.statement(text).get(...params))) as Row | undefined;
 		return this.toDoc(row);
 	}
 
@@ -154,23 +151,21 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		const set = this.sql.set(update, params);
 		if (!set) return this.count(where);
 		const text = `UPDATE ${this.table} SET ${set} WHERE ${this.sql.where(where, params)}`;
-		const { changes } = this.run(() => this.database.statement(text).run(...params));
-		await yieldIfChainIsLong();
+		const { changes } = await this.write(() => this.database.statement(text).run(...params));
 		return Number(changes);
 	}
 
 	async removeById(id: string): Promise<boolean> {
 		await this.ready();
-		const { changes } = this.database.statement(`DELETE FROM ${this.table} WHERE "id" = ?`).run(id);
-		await yieldIfChainIsLong();
+		const { changes } = await this.write(() => this.database.statement(`DELETE FROM ${this.table} WHERE "id" = ?`).run(id));
 		return Number(changes) > 0;
 	}
 
 	async removeMany(where: Filter): Promise<number> {
 		await this.ready();
 		const params: SqlValue[] = [];
-		const { changes } = this.database.statement(`DELETE FROM ${this.table} WHERE ${this.sql.where(where, params)}`).run(...params);
-		await yieldIfChainIsLong();
+		const text = `DELETE FROM ${this.table} WHERE ${this.sql.where(where, params)}`;
+		const { changes } = await this.write(() => this.database.statement(text).run(...params));
 		return Number(changes);
 	}
 
@@ -200,7 +195,16 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		if (!this.inTransaction) await this.database.whenIdle();
 	}
 
-	private run<R>(statement: () => R): R {
+	/**
+	 * A write: group-committed on its own, run directly inside this view's transaction (whose commit
+	 * waits for the transaction's end). Unique clashes become DuplicateKeyError.
+	 */
+	private async write<R>(statement: () => R): Promise<R> {
+		const checked = () => this.mapped(statement);
+		return this.inTransaction ? checked() : this.database.write(checked);
+	}
+
+	private mapped<R>(statement: () => R): R {
 		try {
 			return statement();
 		} catch (err) {
