@@ -1,6 +1,7 @@
 /**
- * Retention of the notifications service on a real broker with the real gateway and the embedded
- * store: bodies of sent mail emptied, old finished records removed, pending ones spared, old mbox
+ * Retention of the notifications service on a real broker with the real gateway, on the embedded
+ * store and on PostgreSQL (a fresh database, dropped afterwards; skipped on a laptop without the
+ * server, a failure under CI=true): bodies of sent mail emptied, old finished records removed, pending ones spared, old mbox
  * day files deleted, and 0 keeping for ever. Each sweep is triggered through notifications.sweepRetention
  * (the timer is off here: RETENTION_SWEEP_MS=0).
  */
@@ -10,6 +11,8 @@ import { randomUUID } from "node:crypto";
 import type { NotificationDoc } from "../../lib/notifications/collection";
 import type { Store } from "../../lib/store";
 import { client, type Client } from "../helpers/http";
+import { createTestDatabase, PG_HOST, PG_PORT } from "../helpers/postgres";
+import { describeWithServer } from "../helpers/servers";
 import { startStack, type Stack } from "../helpers/stack";
 import { admin, eventually } from "../orders/support";
 
@@ -18,7 +21,13 @@ jest.setTimeout(30_000);
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 
-describe("notifications retention", () => {
+interface Target {
+	env: Record<string, string>;
+	cleanup(): Promise<void>;
+}
+
+function retentionSuite(open: () => Promise<Target>) {
+	let target: Target;
 	let stack: Stack;
 	let api: Client;
 	let store: Store<NotificationDoc>;
@@ -26,9 +35,11 @@ describe("notifications retention", () => {
 	const sweep = () => stack.broker.call("notifications.sweepRetention") as Promise<Record<string, number>>;
 
 	beforeAll(async () => {
+		target = await open();
 		stack = await startStack({
 			services: ["api", "notifications"],
 			env: {
+				...target.env,
 				SMTP_URL: undefined,
 				RETENTION_SWEEP_MS: "0",
 				// Small batches, so a sweep takes several steps.
@@ -44,7 +55,10 @@ describe("notifications retention", () => {
 			"notifications"
 		);
 	});
-	afterAll(() => stack?.stop());
+	afterAll(async () => {
+		await stack?.stop();
+		await target?.cleanup();
+	});
 	beforeEach(async () => {
 		await store.removeMany({});
 	});
@@ -161,5 +175,20 @@ describe("notifications retention", () => {
 		const left = fs.readdirSync(dir).sort();
 		expect(left).toEqual(files.filter(f => ![day(15), day(16), day(45)].includes(f)).sort());
 		expect(await sweep()).toMatchObject({ "mail files": 0 });
+	});
+}
+
+describe("notifications retention on the embedded store", () => {
+	retentionSuite(async () => ({ env: {}, cleanup: async () => undefined }));
+});
+
+describeWithServer(
+	"PostgreSQL",
+	PG_HOST,
+	PG_PORT
+)("notifications retention on PostgreSQL", () => {
+	retentionSuite(async () => {
+		const db = await createTestDatabase("retention_notify");
+		return { env: { NOTIFICATIONS_DB_URI: db.uri }, cleanup: () => db.drop() };
 	});
 });
