@@ -11,16 +11,25 @@
  * Server messages: `{type:"ready", user:{id, roles}}`, `{type:"event", event, id, time, subject, data}`,
  * `{type:"pong"}` (answer to `{type:"ping"}`), `{type:"error", message}`. Heartbeat: a ping every
  * interval; a socket that did not answer the previous one is terminated.
+ *
+ * Caps (per gateway node): at most `maxPerAddress` open sockets per client address and `maxPerUser`
+ * per signed-in user; a socket beyond one is closed with 1008 (policy violation) and a reason naming
+ * the cap. A socket counts from its opening (address) and its authentication (user) until it closes.
  */
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
+import { clientIp } from "../gateway/rate-limit";
 import { verifyAccessToken } from "../jwt";
 import type { Audience } from "./audience";
 import type { RealtimeSettings } from "./settings";
 
 /** Close codes: 4401 = authentication missing, invalid, expired or revoked (as HTTP 401). */
 export const CLOSE_UNAUTHORIZED = 4401;
+/** Close code of a socket beyond a connection cap (RFC 6455: policy violation). */
+export const CLOSE_POLICY = 1008;
+export const PER_ADDRESS_CAP_REASON = "too many connections from this address";
+export const PER_USER_CAP_REASON = "too many connections for this user";
 
 export interface RealtimeUser {
 	id: string;
@@ -32,6 +41,8 @@ export interface RealtimeUser {
 
 interface Client {
 	ws: WebSocket;
+	/** The client address it counts against (the gateway's rate-limit address). */
+	address: string;
 	user: RealtimeUser | null;
 	alive: boolean;
 	authTimer?: NodeJS.Timeout;
@@ -68,6 +79,8 @@ export class RealtimeHub {
 	/** Authenticated sockets by user id, and the admins' sockets: a push reaches its audience without a scan. */
 	private readonly byUser = new Map<string, Set<Client>>();
 	private readonly admins = new Set<Client>();
+	/** Open sockets per client address. */
+	private readonly byAddress = new Map<string, number>();
 	private server: Server | null = null;
 	private heartbeat?: NodeJS.Timeout;
 	private restoreClose?: () => void;
@@ -164,7 +177,8 @@ export class RealtimeHub {
 			user = this.verify(token);
 			if (!user) return refuse(socket, 401, "The access token is invalid, expired or revoked");
 		}
-		this.wss.handleUpgrade(req, socket, head, ws => this.connected(ws, user));
+		const address = clientIp(req, this.opts.settings.trustProxyHops);
+		this.wss.handleUpgrade(req, socket, head, ws => this.connected(ws, user, address));
 	}
 
 	private verify(token: string): RealtimeUser | null {
@@ -173,9 +187,13 @@ export class RealtimeHub {
 		return { id: claims.sub, roles: claims.roles, sid: claims.sid, exp: claims.exp };
 	}
 
-	private connected(ws: WebSocket, user: RealtimeUser | null): void {
-		const client: Client = { ws, user: null, alive: true };
+	private connected(ws: WebSocket, user: RealtimeUser | null, address: string): void {
+		const { maxPerAddress } = this.opts.settings;
+		if (maxPerAddress > 0 && (this.byAddress.get(address) ?? 0) >= maxPerAddress) return closeBeyondCap(ws, PER_ADDRESS_CAP_REASON);
+		if (user && this.userAtCap(user.id)) return closeBeyondCap(ws, PER_USER_CAP_REASON);
+		const client: Client = { ws, address, user: null, alive: true };
 		this.clients.add(client);
+		this.byAddress.set(address, (this.byAddress.get(address) ?? 0) + 1);
 		ws.on("pong", () => (client.alive = true));
 		ws.on("message", (raw, isBinary) => this.message(client, raw, isBinary));
 		ws.on("close", () => this.forget(client));
@@ -190,7 +208,15 @@ export class RealtimeHub {
 		);
 	}
 
+	/** True when this user already has as many sockets here as allowed. */
+	private userAtCap(userId: string): boolean {
+		const { maxPerUser } = this.opts.settings;
+		return maxPerUser > 0 && (this.byUser.get(userId)?.size ?? 0) >= maxPerUser;
+	}
+
 	private authenticated(client: Client, user: RealtimeUser): void {
+		// A fresh token on a counted socket keeps its place; a socket signing in now needs a free one.
+		if (!client.user && this.userAtCap(user.id)) return this.drop(client, CLOSE_POLICY, PER_USER_CAP_REASON);
 		clearTimeout(client.authTimer);
 		clearTimeout(client.expiryTimer);
 		this.unindex(client);
@@ -261,12 +287,28 @@ export class RealtimeHub {
 		this.admins.delete(client);
 	}
 
+	/** Idempotent: a socket may be forgotten on close, on error and when dropped. */
 	private forget(client: Client): void {
 		clearTimeout(client.authTimer);
 		clearTimeout(client.expiryTimer);
-		this.clients.delete(client);
 		this.unindex(client);
+		if (!this.clients.delete(client)) return;
+		const left = (this.byAddress.get(client.address) ?? 1) - 1;
+		if (left > 0) this.byAddress.set(client.address, left);
+		else this.byAddress.delete(client.address);
 	}
+
+	/** Open sockets of one client address here (for tests and diagnostics). */
+	connectionsFrom(address: string): number {
+		return this.byAddress.get(address) ?? 0;
+	}
+}
+
+/** Closes a socket that was never counted (over a cap); one that does not answer the close is cut off. */
+function closeBeyondCap(ws: WebSocket, reason: string): void {
+	ws.on("error", () => undefined);
+	ws.close(CLOSE_POLICY, reason);
+	setTimeout(() => ws.terminate(), 2000).unref();
 }
 
 function isAdminUser(u: RealtimeUser): boolean {
