@@ -54,10 +54,15 @@ export function storeRule<T extends Doc>(spec: StoreRuleSpec<T>): RetentionRule 
 		async apply(cutoff, { batchSize, signal }) {
 			const where: Filter = { ...spec.where, [spec.dateField]: { lt: cutoff.toISOString() } };
 			let total = 0;
+			let previous = new Set<string>();
 			while (!signal?.aborted) {
 				const batch = await spec.store.find({ where, limit: batchSize });
 				if (!batch.length) break;
-				const these: Filter = { ...where, id: { in: batch.map(d => d.id) } };
+				const ids = batch.map(d => d.id);
+				// An update that leaves its records under the rule would find them again, for ever.
+				if (ids.some(id => previous.has(id))) throw new Error(`the update of ${spec.name} leaves records under the rule`);
+				previous = new Set(ids);
+				const these: Filter = { ...where, id: { in: ids } };
 				const done = spec.update ? await spec.store.updateMany(these, spec.update) : await spec.store.removeMany(these);
 				total += done;
 				// A short batch was the last one; a batch of which nothing changed would be found again.
