@@ -7,10 +7,13 @@ import path from "node:path";
 import type { ServiceSchema } from "moleculer";
 import { loadConfig, serviceDbUri } from "../lib/config";
 import { maskUri } from "../lib/mask-uri";
+import { importNedbDataDir } from "../lib/store/nedb-import";
 import { createStores, embeddedDatabaseFile, type CollectionSpec, type Doc, type Store, type TransactionScope } from "../lib/store";
 
 export interface DbThis {
 	stores: Record<string, Store>;
+	/** The embedded database's directory (DATA_DIR/<service>), null on a database server or in memory. */
+	embeddedDir: string | null;
 	/** Which database this service uses, password masked (for logs and /health). */
 	dbDescription: string;
 	store<T extends Doc>(name: string): Store<T>;
@@ -48,6 +51,7 @@ export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
 					? `embedded SQLite at ${embeddedDatabaseFile(dataDir)}`
 					: "embedded SQLite in memory";
 			this.stores = createStores(collections, { uri, dataDir, connectTimeoutMs: config.dbConnectTimeoutMs });
+			this.embeddedDir = uri ? null : dataDir;
 		},
 
 		async started() {
@@ -61,6 +65,8 @@ export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
 				throw new DatabaseUnavailableError(this.name, this.dbDescription, err);
 			}
 			this.logger.info(`Connected to ${this.dbDescription}`);
+			// Data directories of releases up to 0.1.0 hold NeDB files: imported once, then kept renamed.
+			if (this.embeddedDir) await importNedbDataDir(this.embeddedDir, this.stores, this.logger);
 		},
 
 		async stopped() {
