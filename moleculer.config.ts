@@ -84,7 +84,11 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 		registry: { strategy: "RoundRobin", preferLocal: true },
 		metrics: {
 			enabled: true,
-			reporter: new GatewayPrometheusReporter({ port: config.metricsPort ?? 0, path: "/metrics" }) as unknown as BrokerMetricsReporter
+			reporter: new GatewayPrometheusReporter({
+				port: config.metricsPort ?? 0,
+				path: "/metrics",
+				token: config.metricsToken
+			}) as unknown as BrokerMetricsReporter
 		},
 		validator: new StrictValidator(),
 		// Listed here rather than added by Moleculer, so that "Metrics" can be the lighter hooks.

@@ -26,6 +26,7 @@ import { SessionDenylist } from "../lib/gateway/session-denylist";
 import { VerifiedTokenCache } from "../lib/gateway/token-cache";
 import { requestScope } from "../lib/request-context";
 import { prometheusText } from "../lib/broker/gateway-prometheus-reporter";
+import { metricsTokenMatches } from "../lib/broker/metrics-privacy";
 import { jwtSecret, verifyAccessToken } from "../lib/jwt";
 import { domainServices } from "./domain-services";
 
@@ -311,6 +312,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		metrics: {
 			rest: "GET /metrics",
 			auth: "public",
+			summary: "Prometheus metrics of this node, without host details; needs Bearer METRICS_TOKEN when that is set",
 			handler(ctx: Context<unknown, { $responseType?: string; $statusCode?: number }>) {
 				const text = prometheusText(this.broker);
 				if (text === null) throw new NotFoundError("Metrics");
@@ -557,6 +559,12 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		/** Turns a Bearer token into ctx.meta.user; a present but invalid token is a 401, not anonymous. */
 		async authenticate(_ctx: Context, _route: unknown, req: Req): Promise<UserMeta> {
 			const header = req.headers.authorization;
+			// /metrics takes the operators' METRICS_TOKEN when one is set, not a user's access token.
+			if (req.$action?.name === "api.metrics") {
+				if (this.cfg.metricsToken && !metricsTokenMatches(header, this.cfg.metricsToken))
+					throw new UnauthorizedError("GET /metrics needs 'Authorization: Bearer <METRICS_TOKEN>'", "INVALID_TOKEN");
+				return null;
+			}
 			if (!header) return null;
 			const match = /^Bearer\s+(\S+)$/i.exec(header);
 			if (!match) throw new UnauthorizedError("Authorization header must be 'Bearer <token>'", "INVALID_TOKEN");

@@ -1,15 +1,51 @@
 /**
  * Moleculer's Prometheus reporter without its own HTTP server: the gateway serves the text at
  * /metrics. With METRICS_PORT set, nodes without a gateway still expose it on that port.
+ *
+ * Without host details (lib/broker/metrics-privacy.ts): no string-valued info metric (host name,
+ * OS user, home directory, addresses, MACs, process arguments, versions), host names masked in
+ * node-ID labels. With a token (METRICS_TOKEN), the METRICS_PORT server asks for it too.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { MetricReporters } from "moleculer";
+import { NODE_ID_LABELS, isExportable, knownHostnames, maskHostnames, metricsTokenMatches } from "./metrics-privacy";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const Base = MetricReporters.Prometheus as any;
 
+export interface GatewayReporterOptions {
+	port: number;
+	path: string;
+	/** When set, the METRICS_PORT server answers only `Authorization: Bearer <token>`. */
+	token?: string | null;
+}
+
 export class GatewayPrometheusReporter extends Base {
-	constructor(opts: { port: number; path: string }) {
+	/** Host names masked in node-ID labels, refreshed at every scrape (nodes come and go). */
+	private hostnames: string[] = knownHostnames();
+
+	constructor(opts: GatewayReporterOptions) {
 		super(opts);
+	}
+
+	matchMetricName(name: string): boolean {
+		return super.matchMetricName(name) && isExportable(this.registry.getMetric(name));
+	}
+
+	labelsToStr(itemLabels?: Record<string, unknown>, extraLabels?: Record<string, unknown>): string {
+		const labels: Record<string, unknown> = { ...this.defaultLabels, ...itemLabels, ...extraLabels };
+		for (const key of Object.keys(labels))
+			if (NODE_ID_LABELS.has(key) && typeof labels[key] === "string") labels[key] = maskHostnames(labels[key], this.hostnames);
+		return super.labelsToStr(labels);
+	}
+
+	/** The METRICS_PORT server's requests: the token first, when there is one. */
+	handler(req: IncomingMessage, res: ServerResponse) {
+		if (this.opts.token && !metricsTokenMatches(req.headers.authorization, this.opts.token)) {
+			res.writeHead(401, { "WWW-Authenticate": 'Bearer realm="metrics"', "Content-Type": "text/plain; charset=utf-8" });
+			return void res.end("Unauthorized");
+		}
+		return super.handler(req, res);
 	}
 
 	// eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -33,6 +69,7 @@ export class GatewayPrometheusReporter extends Base {
 	 * histogram's group.
 	 */
 	generatePrometheusResponse(): string {
+		this.hostnames = knownHostnames(this.broker?.registry?.nodes?.toArray?.() ?? []);
 		const lines: string[] = super.generatePrometheusResponse().split("\n");
 		for (const metric of this.registry.store.values() as Iterable<HistogramMetric>) {
 			if (metric.type !== "histogram" || metric.quantiles) continue;
