@@ -35,7 +35,7 @@ const ORDER_RATES = (process.env.BENCH_ORDER_RATES ?? "250,400").split(",").map(
 const CUSTOMERS = 50;
 const CATALOG = 40;
 
-export const HTTP_SETTINGS = `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured, ${RUNS} runs of each order scenario`;
+export const HTTP_SETTINGS = `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured, ${RUNS} run${RUNS === 1 ? "" : "s"} of each order scenario`;
 
 export interface HttpScenarioResult extends LoadResult {
 	scenario: string;
@@ -183,23 +183,22 @@ async function benchOrderPosts(
 				`${num(serverCpuUsPerOrder === null ? null : serverCpuUsPerOrder / 1000, 1)} ms CPU/order, ${r.errors} errors`
 		);
 	}
-	const p99 = runs.map(r => r.p99Ms);
-	const errors = runs.reduce((n, r) => n + r.errors, 0);
-	summarize(
-		scenario,
-		overallRate
-			? `p99 ${spread(p99, "ms")}; p50 median ${num(median(runs.map(r => r.p50Ms)))} ms; answered ${spread(
-					runs.map(r => r.requestsPerSecond),
-					"/s"
-				)}; ${errors} errors`
-			: `${spread(
-					runs.map(r => r.paidPerSecond as number),
-					"paid/s"
-				)}; POST ${spread(
-					runs.map(r => r.requestsPerSecond),
-					"/s"
-				)}; p99 ${spread(p99, "ms")}; ${errors} errors`
+	const p99 = `p99 ${spread(
+		runs.map(r => r.p99Ms),
+		"ms"
+	)}`;
+	const p50 = `p50 ${RUNS > 1 ? "median " : ""}${num(median(runs.map(r => r.p50Ms)))} ms`;
+	const answered = spread(
+		runs.map(r => r.requestsPerSecond),
+		"POST/s answered"
 	);
+	const paid = spread(
+		runs.map(r => r.paidPerSecond as number),
+		"paid/s"
+	);
+	const errors = `${runs.reduce((n, r) => n + r.errors, 0)} errors`;
+	// At a fixed rate the latency is the figure; as fast as answered, the throughput.
+	summarize(scenario, (overallRate ? [p99, p50, answered, paid, errors] : [paid, answered, p50, p99, errors]).join("; "));
 	return runs;
 }
 

@@ -37,10 +37,10 @@ export function median(values: number[]): number {
 	return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-/** "min 12 / median 15 / max 40 ms" over the runs. */
+/** "min 12 / median 15 / max 40 ms" over the runs (the settings line says how many). */
 export function spread(values: number[], unit: string, digits = 0): string {
-	if (values.length < 2) return `${num(values[0], digits)} ${unit} (one run: no spread)`;
-	return `min ${num(Math.min(...values), digits)} / median ${num(median(values), digits)} / max ${num(Math.max(...values), digits)} ${unit} over ${values.length} runs`;
+	if (values.length < 2) return `${num(values[0], digits)} ${unit}`;
+	return `min ${num(Math.min(...values), digits)} / median ${num(median(values), digits)} / max ${num(Math.max(...values), digits)} ${unit}`;
 }
 
 /** The machine as it is now: load average and CPUs. */

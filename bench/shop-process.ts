@@ -36,6 +36,8 @@ export async function startShop(dataDir: string, env: Record<string, string> = {
 			JWT_SECRET: "bench-secret",
 			ADMIN_EMAIL: ADMIN.email,
 			ADMIN_PASSWORD: ADMIN.password,
+			// GET /metrics open to the soak's heap readings, whatever the caller's environment holds.
+			METRICS_TOKEN: "",
 			...env
 		},
 		ROOT,
