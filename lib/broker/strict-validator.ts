@@ -1,6 +1,10 @@
 /**
  * fastest-validator that refuses unknown fields: every object schema is strict unless it says
  * otherwise, so a typo or an injected field ("roles" on register) is a 422, not silently kept.
+ *
+ * It also refuses null unless a rule says `nullable: true`. fastest-validator lets an `optional`
+ * field be null (or turns null into the rule's `default`), so `{"price": null}` on an update got
+ * past every schema and reached the handlers; here `optional` means "may be absent" only.
  */
 import { Validators } from "moleculer";
 
@@ -30,7 +34,43 @@ export function strictSchema(schema: Schema): Schema {
 	return out;
 }
 
+/** The error of a null where the rule does not say `nullable: true`. */
+export const NOT_NULL = "notNullable";
+
+interface CompiledRule {
+	schema: Schema;
+	messages: Record<string, string>;
+}
+
+/** The part of fastest-validator's Validator that the null check hooks into (see refuseNull). */
+interface RuleWrapper {
+	wrapRequiredCheckSourceCode(rule: CompiledRule, innerSrc: string, context: unknown, resVar?: string): string;
+	makeError(opts: { type: string; actual: string; messages: Record<string, string> }): string;
+	addMessage(name: string, message: string): void;
+}
+
+/**
+ * fastest-validator wraps the code of every rule (nested ones, array items, each rule of a
+ * multi-rule too) in a check of undefined and null; a null that the rule does not accept is now
+ * an error before that check, which would have let it through.
+ */
+function refuseNull(fv: RuleWrapper) {
+	fv.addMessage(NOT_NULL, "The '{field}' field must not be null.");
+	const wrap = fv.wrapRequiredCheckSourceCode.bind(fv);
+	fv.wrapRequiredCheckSourceCode = (rule, innerSrc, context, resVar) => {
+		const src = wrap(rule, innerSrc, context, resVar);
+		if (rule.schema.nullable === true || rule.schema.type === "forbidden") return src;
+		const error = fv.makeError({ type: NOT_NULL, actual: "value", messages: rule.messages });
+		return `if (value === null) { ${error} } else { ${src} }`;
+	};
+}
+
 export class StrictValidator extends Validators.Fastest {
+	constructor(opts?: ConstructorParameters<typeof Validators.Fastest>[0]) {
+		super(opts);
+		refuseNull((this as unknown as { validator: RuleWrapper }).validator);
+	}
+
 	override compile(schema: Schema) {
 		return super.compile(strictSchema(schema));
 	}

@@ -24,4 +24,37 @@ describe("strict validator", () => {
 		const check = v.compile({ $$strict: false, name: "string" }) as (p: unknown) => true | unknown[];
 		expect(check({ name: "a", extra: 1 })).toBe(true);
 	});
+
+	it("refuses null unless the rule says nullable: optional means absent, a default does not swallow null", () => {
+		const check = v.compile({
+			a: { type: "string", optional: true },
+			b: { type: "number", optional: true, default: 3 },
+			c: { type: "string", optional: true, nullable: true },
+			d: "string",
+			tags: { type: "array", optional: true, items: "string" },
+			address: { type: "object", optional: true, props: { city: "string|optional" } }
+		}) as (p: unknown) => true | Array<{ field: string; type: string; message: string }>;
+		const fieldsOf = (p: unknown) => {
+			const r = check(p);
+			return r === true ? [] : r.filter(e => e.type === "notNullable").map(e => e.field);
+		};
+		expect(check({ d: "x" })).toBe(true);
+		expect(check({ d: "x", c: null })).toBe(true);
+		expect(fieldsOf({ d: "x", a: null })).toEqual(["a"]);
+		expect(fieldsOf({ d: "x", b: null })).toEqual(["b"]);
+		expect(fieldsOf({ d: null })).toEqual(["d"]);
+		expect(fieldsOf({ d: "x", tags: ["a", null] })).toHaveLength(1);
+		expect(fieldsOf({ d: "x", address: { city: null } })).toEqual(["address.city"]);
+		const [error] = check({ d: "x", a: null }) as Array<{ message: string }>;
+		expect(error.message).toBe("The 'a' field must not be null.");
+	});
+
+	it("keeps an absent optional field absent and fills a default", () => {
+		const check = v.compile({ a: { type: "string", optional: true }, b: { type: "number", optional: true, default: 3 } }) as (
+			p: Record<string, unknown>
+		) => true | unknown[];
+		const params: Record<string, unknown> = {};
+		expect(check(params)).toBe(true);
+		expect(params).toEqual({ b: 3 });
+	});
 });
