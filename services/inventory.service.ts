@@ -53,6 +53,7 @@ import {
 	reserveParams,
 	updateParams
 } from "../lib/inventory/params";
+import { assertProductExists } from "../lib/inventory/product-exists";
 import { toPublicItem, toPublicMovement } from "../lib/inventory/shape";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
@@ -120,13 +121,17 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 	},
 
 	actions: {
-		/** 409 when the product already has an item: the unique productId decides under concurrency, and a retried POST answers 409. */
+		/**
+		 * 409 when the product already has an item: the unique productId decides under concurrency, and a
+		 * retried POST answers 409. 422 naming productId when no product has that id.
+		 */
 		create: {
 			rest: "POST /inventory",
 			roles: ["admin"],
 			params: createParams,
 			async handler(this: InventoryThis, ctx: Ctx<{ productId: string; onHand: number; lowStockThreshold?: number }>) {
 				const { productId, onHand, lowStockThreshold } = ctx.params;
+				await assertProductExists(ctx, productId);
 				const item = await this.inventory().stock.create(this.op(ctx), productId, onHand, lowStockThreshold);
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = `/api/v1/inventory/${item.id}`;
