@@ -13,6 +13,9 @@ import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { loadConfig, type Config } from "../lib/config";
 import { ForbiddenError, NotFoundError, UnauthorizedError, invalidField } from "../lib/errors";
+import { bodyPolicy } from "../lib/gateway/body-policy";
+import { answerClientErrorsWithJson } from "../lib/gateway/client-error";
+import { COMPAT_ROUTES } from "../lib/gateway/compat-routes";
 import { DocsAssets } from "../lib/gateway/docs";
 import { toErrorBody } from "../lib/gateway/error-body";
 import { clusterHealth, readiness } from "../lib/gateway/health";
@@ -61,17 +64,6 @@ type Req = IncomingMessage & {
 type Res = ServerResponse;
 type UserMeta = { id: string; roles: string[]; sid: string } | null;
 
-/** Unversioned names of the other seed designs, mapped onto the same actions. */
-const COMPAT_ALIASES: Record<string, string> = {
-	"POST /users/register": "users.register",
-	"POST /users/login": "users.login",
-	"POST /users/logout": "users.logout",
-	"GET /users/:id": "users.get",
-	"GET /customers": "users.list",
-	"GET /customers/:id": "users.get",
-	"GET /customers/:id/verify": "users.verify"
-};
-
 /** Actions under the stricter per-IP login limit (password guessing, sign-up spam, token grinding). */
 const AUTH_ACTIONS = new Set(["users.register", "users.login", "users.refresh"]);
 
@@ -80,6 +72,12 @@ const V1 = "/api/v1";
 const UNVERSIONED = "/api";
 
 const JSON_TYPE = "application/json; charset=utf-8";
+
+/** Largest request body, as sent and once decoded. */
+const BODY_LIMIT = 1024 * 1024;
+
+/** The interactive docs, at the server root and under the versioned prefix. */
+const DOCS_PATHS = ["/docs", `${V1}/docs`];
 
 function sendJson(res: Res, status: number, body: unknown) {
 	res.statusCode = status;
@@ -161,12 +159,9 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		const schemas = [{ name: "api", actions: this.schema.actions }, ...Object.values(domainServices)];
 		const routeTable = collectRoutes(schemas);
 		this.routeTable = routeTable;
-		const served: DocumentedRoute[] = [
+		const served: Array<DocumentedRoute & RouteEntry> = [
 			...routeTable.map(r => ({ ...r, servers: [V1, UNVERSIONED] })),
-			...Object.entries(COMPAT_ALIASES).map(([k, action]) => {
-				const [method, path] = k.split(" ");
-				return { method, path, action, servers: [UNVERSIONED] };
-			})
+			...COMPAT_ROUTES.map(({ versioned, ...r }) => ({ ...r, servers: versioned ? [V1, UNVERSIONED] : [UNVERSIONED] }))
 		];
 		const aliasesOf = (pick: (r: DocumentedRoute) => boolean) =>
 			toAliases(
@@ -175,7 +170,8 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 						r.servers.map((s): RouteEntry => ({
 							method: r.method,
 							path: s.slice(UNVERSIONED.length) + r.path,
-							action: r.action
+							action: r.action,
+							before: r.before
 						}))
 					)
 				)
@@ -196,7 +192,9 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 			mappingPolicy: "restrict",
 			authentication: true,
 			authorization: true,
-			bodyParsers: { json: { limit: "1mb", strict: true }, urlencoded: false },
+			// JSON object bodies only, checked before authentication (lib/gateway/body-policy.ts).
+			bodyParsers: false,
+			use: [bodyPolicy({ limit: BODY_LIMIT, logger: this.logger })],
 			cors: cfg.corsOrigins.length
 				? {
 						origin: cfg.corsOrigins.includes("*") ? "*" : cfg.corsOrigins,
@@ -231,20 +229,21 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 			rateLimit: rateLimit("ip", cfg.rateLimitMax, cfg.rateLimitWindowMs)
 		});
 		const docsRoutes: DocumentedRoute[] = [
-			{ method: "GET", path: "/docs", action: "api.docs", servers: ["/"], produces: "text/html", tag: "docs" },
-			{ method: "GET", path: "/docs/:file", action: "api.docs", servers: ["/"], produces: "*/*", tag: "docs" }
+			{ method: "GET", path: "/docs", action: "api.docs", servers: ["/", V1], produces: "text/html", tag: "docs" },
+			{ method: "GET", path: "/docs/:file", action: "api.docs", servers: ["/", V1], produces: "*/*", tag: "docs" }
 		];
 		const docsHandler = (req: Req, res: Res) => this.serveDocs(req, res);
-		this.addRoute({
-			name: "docs",
-			path: "/docs",
-			mappingPolicy: "restrict",
-			authentication: false,
-			authorization: false,
-			bodyParsers: false,
-			aliases: { "GET /": docsHandler, "GET /:file": docsHandler },
-			rateLimit: rateLimit("docs", cfg.rateLimitMax, cfg.rateLimitWindowMs)
-		});
+		for (const path of DOCS_PATHS)
+			this.addRoute({
+				name: `docs ${path}`,
+				path,
+				mappingPolicy: "restrict",
+				authentication: false,
+				authorization: false,
+				bodyParsers: false,
+				aliases: { "GET /": docsHandler, "GET /:file": docsHandler },
+				rateLimit: rateLimit("docs", cfg.rateLimitMax, cfg.rateLimitWindowMs)
+			});
 		this.settings.rootCallOptions = (options: { requestID?: string }, req: Req) => {
 			options.requestID = requestIdFrom(req.headers["x-request-id"]);
 		};
@@ -274,6 +273,14 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		server.on("request", (req: Req, res: Res) => this.handleHttp(req, res));
 		server.requestTimeout = cfg.httpTimeoutMs;
 		server.headersTimeout = Math.min(cfg.httpTimeoutMs, 20_000);
+		// Node checks those timeouts every 30 s by default, so a slow client could hold a connection
+		// that long past them; read when the server starts listening.
+		(server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(
+			100,
+			Math.min(server.headersTimeout / 4, 30_000)
+		);
+		// 431, 408 and malformed HTTP answered with the error body instead of Node's plain text.
+		answerClientErrorsWithJson(server);
 
 		registerDrainHook(this.broker);
 	},
@@ -349,7 +356,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 	methods: {
 		/** Every HTTP request: security headers, the response cache, the deadline, then moleculer-web. */
 		handleHttp(req: Req, res: Res) {
-			const docs = req.url!.startsWith("/docs");
+			const docs = DOCS_PATHS.some(p => req.url!.startsWith(p));
 			const security: FlatHeaders = this.security.for(req, docs);
 			this.inFlight.add(res);
 			if (this.draining) res.shouldKeepAlive = false;

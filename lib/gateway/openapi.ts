@@ -220,13 +220,17 @@ function operation(route: DocumentedRoute, doc: ActionDoc, pathParams: string[],
 			: { description: "Success", content: { "application/json": { schema: {} } } }
 	};
 	if (BODY_METHODS.has(route.method)) {
-		responses["400"] = errorResponse("The body is not valid JSON");
+		responses["400"] = errorResponse("The body is not valid JSON, or does not decode as its Content-Encoding says");
 		responses["413"] = errorResponse("The body is larger than 1 MB");
+		responses["415"] = errorResponse("A body that is not application/json, or an unsupported Content-Encoding");
 	}
 	if (!isPublic) responses["401"] = errorResponse("No valid access token");
 	if (roles.length) responses["403"] = errorResponse("The user lacks the role");
 	if (pathParams.length) responses["404"] = errorResponse("No such entity (or not yours)");
-	if (hasFields || pathParams.length) responses["422"] = errorResponse("Invalid or unknown fields");
+	if (hasFields || pathParams.length || BODY_METHODS.has(route.method))
+		responses["422"] = errorResponse(
+			"Invalid, unknown or null fields (null only where a field is nullable), or a body that is not an object"
+		);
 	responses["429"] = {
 		...errorResponse("Rate limit exceeded"),
 		headers: { "Retry-After": { schema: { type: "integer" }, description: "Seconds until the window ends" } }

@@ -3,12 +3,18 @@
  * the codebase. The gateway knows them statically, so a route whose service has no live node
  * answers 503 (not 404), and the OpenAPI document is generated from the same source.
  */
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ServiceSchema } from "moleculer";
+
+/** A moleculer-web alias middleware: runs after authentication and authorization, before the call. */
+export type AliasMiddleware = (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void;
 
 export interface RouteEntry {
 	method: string;
 	path: string;
 	action: string;
+	/** Adapts the request to the action (see compat-routes.ts). */
+	before?: AliasMiddleware;
 }
 
 const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE"]);
@@ -50,6 +56,7 @@ function compareSpecificity(a: string, b: string): number {
 	return 0;
 }
 
-export function toAliases(routes: RouteEntry[]): Record<string, string> {
-	return Object.fromEntries(routes.map(r => [`${r.method} ${r.path}`, r.action]));
+/** moleculer-web aliases: "METHOD /path" to the action, or to [middleware, action]. */
+export function toAliases(routes: RouteEntry[]): Record<string, string | [AliasMiddleware, string]> {
+	return Object.fromEntries(routes.map(r => [`${r.method} ${r.path}`, r.before ? [r.before, r.action] : r.action]));
 }

@@ -84,7 +84,16 @@ describe("OpenAPI document and /docs", () => {
 		expect(order.requestBody.content["application/json"].schema.properties.items.type).toBe("array");
 
 		expect(doc.paths["/users/register"].servers).toEqual([{ url: "/api" }]);
-		expect(doc.paths["/docs"].servers).toEqual([{ url: "/" }]);
+		expect(doc.paths["/docs"].servers).toEqual([{ url: "/" }, { url: "/api/v1" }]);
+		expect(create.responses["415"]).toBeDefined();
+
+		// The other designs' names, documented from the actions they call.
+		expect(doc.paths["/users/verify"].post["x-moleculer-action"]).toBe("users.verify");
+		expect(doc.paths["/users/verify"].post.description).toMatch(/admin/);
+		expect(doc.paths["/users/{id}"].put["x-moleculer-action"]).toBe("users.updateMe");
+		expect(doc.paths["/users/{id}"].servers).toEqual([{ url: "/api" }]);
+		expect(doc.paths["/orders/{id}/status"].patch["x-moleculer-action"]).toBe("orders.updateStatus");
+		expect(doc.paths["/orders/{id}/status"].servers).toEqual([{ url: "/api/v1" }, { url: "/api" }]);
 	});
 
 	it("keeps its references and path parameters consistent", () => {
