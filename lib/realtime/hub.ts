@@ -21,6 +21,7 @@ import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { clientIp } from "../gateway/rate-limit";
 import { verifyAccessToken } from "../jwt";
+import { throttleAddress } from "../users/client-address";
 import type { Audience } from "./audience";
 import type { RealtimeSettings } from "./settings";
 
@@ -177,7 +178,8 @@ export class RealtimeHub {
 			user = this.verify(token);
 			if (!user) return refuse(socket, 401, "The access token is invalid, expired or revoked");
 		}
-		const address = clientIp(req, this.opts.settings.trustProxyHops);
+		// Counted like the login throttle counts addresses: IPv6 by /64, so one host cannot spread over its network.
+		const address = throttleAddress(clientIp(req, this.opts.settings.trustProxyHops));
 		this.wss.handleUpgrade(req, socket, head, ws => this.connected(ws, user, address));
 	}
 

@@ -80,6 +80,14 @@ describe("WebSocket caps per address and per user", () => {
 		expect(again.ws.readyState).toBe(again.ws.OPEN);
 	});
 
+	it("counts an IPv6 /64 as one address", async () => {
+		const tokens = await Promise.all(Array.from({ length: PER_ADDRESS }, (_, i) => token(`six${i}`)));
+		await Promise.all(tokens.map((t, i) => signedIn(`2001:db8:1:2::${i + 1}`, t)));
+		expect(hub().connectionsFrom("2001:db8:1:2::/64")).toBe(PER_ADDRESS);
+		const extra = open("2001:db8:1:2:ffff::9");
+		expect(await extra.closed).toEqual({ code: 1008, reason: "too many connections from this address" });
+	});
+
 	it("frees the places of sockets closed for not authenticating in time", async () => {
 		const ip = "203.0.113.7";
 		const silent = Array.from({ length: PER_ADDRESS }, () => open(ip));
