@@ -39,6 +39,8 @@ const DRAIN_TIMEOUT_MS = 600_000;
 
 interface Slice {
 	orders: number;
+	/** Since the first measured order was due. */
+	elapsedSeconds: number;
 	rssBytes: number | null;
 	heap: { usedBytes: number; totalBytes: number } | null;
 	diskBytes: number;
@@ -97,7 +99,8 @@ async function soak(shop: Shop, dataDir: string) {
 	const slices: Slice[] = [];
 	let counts = await orderCounts(base, admin);
 	const beforeSlices = counts;
-	let at = performance.now();
+	const first = performance.now();
+	let at = first;
 	let placed = 0;
 	for (let i = 1; i <= SLICES; i++) {
 		const count = Math.round((ORDERS * i) / SLICES) - placed;
@@ -108,6 +111,7 @@ async function soak(shop: Shop, dataDir: string) {
 		at = performance.now();
 		const slice: Slice = {
 			orders: placed,
+			elapsedSeconds: Math.round((at - first) / 1000),
 			rssBytes: shop.rssBytes(),
 			heap: await shopHeap(base),
 			diskBytes: diskUsageBytes(dataDir),
@@ -120,7 +124,7 @@ async function soak(shop: Shop, dataDir: string) {
 		};
 		counts = now;
 		slices.push(slice);
-		say(`${num(placed)} orders (${i * 10} %)`, sliceLine(slice));
+		say(`${num(placed)} orders (${i * 10} %, ${num(slice.elapsedSeconds)} s)`, sliceLine(slice));
 		if (r.errors > count / 2)
 			throw new Error(`more than half of the slice's POSTs failed: ${JSON.stringify(r.statusCodes)}; soak stopped`);
 	}
@@ -161,9 +165,10 @@ async function main() {
 		shop = null;
 
 		const table = markdownTable(
-			["orders", "RSS", "heap used / total", "data on disk", "POST p50", "POST p99", "POST/s", "paid/s", "errors"],
+			["orders", "elapsed", "RSS", "heap used / total", "data on disk", "POST p50", "POST p99", "POST/s", "paid/s", "errors"],
 			slices.map(s => [
 				num(s.orders),
+				`${num(s.elapsedSeconds)} s`,
 				mib(s.rssBytes),
 				s.heap ? `${mib(s.heap.usedBytes)} / ${mib(s.heap.totalBytes)}` : "n/a",
 				mib(s.diskBytes),
