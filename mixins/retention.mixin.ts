@@ -1,14 +1,17 @@
 /**
  * Gives a service retention sweeps over the rules it declares (lib/retention/rule.ts):
  *
- *   mixins: [DbMixin(...), RetentionMixin<MyThis>(function () { return [storeRule({ ... })]; })]
+ *   mixins: [RetentionMixin<MyThis>(function () { return [storeRule({ ... })]; }), DbMixin(...)]
  *
  * The rules are built at each sweep (so they read the configuration and the service's stores as
  * they are then). A sweep runs every RETENTION_SWEEP_MS and once shortly after start (0: neither),
  * and on demand through the action `<service>.sweepRetention`, which answers the counts by rule.
  * Sweeps of one service never overlap: a sweep asked for while one runs starts after it. Each
- * sweep logs at info what it removed, when it removed anything. Listed after DbMixin, so its
- * `stopped` (which waits for the sweep under way to finish its step) runs before the stores close.
+ * sweep logs at info what it removed, when it removed anything.
+ *
+ * List it before DbMixin: Moleculer runs the mixins' `started` from the last listed to the first
+ * and their `stopped` from the first to the last (after the service's own), so its `stopped`, which
+ * stops the sweep under way after its current step and waits for it, runs before the stores close.
  */
 import type { Service, ServiceSchema } from "moleculer";
 import { loadConfig } from "../lib/config";

@@ -89,11 +89,12 @@ function orderEventHandler(this: NotificationsThis, ctx: EventCtx<OrderEventData
 const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMethods, DbThis & NotificationsState, NotificationsThis> = {
 	name: "notifications",
 	mixins: [
-		DbMixin([notificationsCollection]),
 		// Sent bodies, old records and old mbox files (lib/notifications/retention.ts); action sweepRetention.
+		// Before DbMixin, so a sweep under way ends before the stores close.
 		RetentionMixin<NotificationsThis>(function () {
 			return notificationRetention(this.notifications(), loadConfig());
 		}),
+		DbMixin([notificationsCollection]),
 		// Issue 4 (messaging): with REDIS_URL, low-stock alerts are read from the stream inventory:low-stock:stream
 		// in consumer group "notifications" (XREADGROUP/XACK, stale entries reclaimed: lib/messaging/redis.ts).
 		MessagingMixin<NotificationsThis>({

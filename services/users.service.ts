@@ -68,11 +68,12 @@ const nowIso = () => new Date().toISOString();
 const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & UsersState, UsersThis> = {
 	name: "users",
 	mixins: [
-		DbMixin(COLLECTIONS),
 		// Ended sessions' refresh tokens, RETENTION_SESSION_DAYS after they ended (lib/users/sessions.ts).
+		// Before DbMixin, so a sweep under way ends before the stores close.
 		RetentionMixin<UsersThis>(function () {
 			return this.sessions?.retentionRules(loadConfig().retentionSessionDays * DAY_MS) ?? [];
-		})
+		}),
+		DbMixin(COLLECTIONS)
 	],
 
 	actions: {
