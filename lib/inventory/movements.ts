@@ -7,7 +7,7 @@
  * A line is written after its change succeeded: a crash between the two loses that one line (the
  * item stays right, the history misses it); it never records a change that did not happen.
  */
-import type { Store } from "../store";
+import type { Store, TransactionScope } from "../store";
 import type { ItemDoc, MovementDoc, MovementType } from "./collections";
 import { nowIso, type OpContext } from "./op-context";
 
@@ -22,6 +22,11 @@ export interface MovementInput {
 
 export class MovementLog {
 	constructor(private readonly store: Store<MovementDoc>) {}
+
+	/** This log writing in the given transaction. */
+	bind(tx: TransactionScope): MovementLog {
+		return new MovementLog(tx.bind(this.store));
+	}
 
 	/** Records the change that produced `after`. */
 	async record(op: OpContext, after: ItemDoc, input: MovementInput): Promise<MovementDoc> {

@@ -10,32 +10,37 @@
  * the reservation's `applied` (the last one with the status "reserved"). When a line is short, the
  * applied lines are given back and the reservation ends "failed" (failedProductId).
  *
+ * Atomic steps: where the database runs transactions (the embedded store, PostgreSQL, a MongoDB
+ * replica set), each step changes the item, its movement and the reservation's record together:
+ * one line applied and recorded, a failure dropped with its lines given back, a release or commit
+ * with all its lines. A crash then leaves no quantity held that the record does not list. On a
+ * standalone MongoDB server the steps fall back to ordered writes, whose crash windows are all on
+ * the safe side: a change of an item is recorded after it succeeded, and a record is dropped before
+ * its quantity is given back, so a crash can leave a quantity held that no reservation lists
+ * (visible as `reserved`), never a quantity given back twice or handed to two orders.
+ *
  * Ownership: every write to a "reserving" reservation increments `version` and is conditional on
  * the version its writer last saw, so exactly one worker owns it at a time; a worker whose write
- * fails has been replaced (see recovery), gives back the one line it applied but could not record,
- * and leaves the rest to the new owner.
+ * fails has been replaced (see recovery): its line is undone with its transaction (or, without
+ * transactions, given back), and it leaves the rest to the new owner.
  *
  * Crash recovery: a worker that dies half-way leaves the reservation "reserving" with `applied`
  * listing the lines it holds. When the order.created event is re-driven (the orders reconciler)
  * and finds it unchanged for RESERVATION_STUCK_AFTER_MS, it takes ownership (conditional on the
  * version), gives back the recorded lines, and runs the reservation again from the start.
  *
- * Crash windows are all on the safe side: a change of an item is recorded after it succeeded, and
- * a record is dropped before its quantity is given back, so a crash at the wrong moment can leave
- * a quantity held that no reservation lists (visible as `reserved`, fixable by an admin), never a
- * quantity given back twice or handed to two orders.
- *
  * Release (reserved -> released) and commit (reserved -> committed) are one conditional update of
  * the reservation's status, so of two concurrent or repeated calls one does the work and the other
- * answers the state it finds; then the lines are given back (release) or turned into sold stock
+ * answers the state it finds; with it the lines are given back (release) or turned into sold stock
  * (commit: onHand -q, reserved -q, available unchanged).
  */
 import { ConflictError, NotFoundError } from "../errors";
-import { DuplicateKeyError, type Store } from "../store";
+import { DuplicateKeyError, TransactionsUnsupportedError, type Store } from "../store";
 import type { ItemDoc, ReservationDoc, ReservationLine, ReservationStatus } from "./collections";
 import { RESERVATION_STUCK_AFTER_MS } from "./constants";
 import { nowIso, type OpContext } from "./op-context";
 import { normalizeLines, publicLines, withItemIds, type OrderLine } from "./order-lines";
+import type { MovementLog } from "./movements";
 import type { Stock } from "./stock";
 
 export interface ReserveOutcome {
@@ -56,9 +61,23 @@ export interface ReservationsOptions {
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
+/** The stores one step writes through: bound to one transaction where the database runs them. */
+interface Unit {
+	items: Store<ItemDoc>;
+	reservations: Store<ReservationDoc>;
+	movements: MovementLog;
+	/** Whether the step's writes commit together (a throw undoes all of them). */
+	atomic: boolean;
+}
+
+/** Another worker owns the reservation now (see Ownership). */
+class TakenOver extends Error {}
+
 export class Reservations {
 	private readonly stuckAfterMs: number;
 	private readonly logger?: Logger;
+	/** Cleared for good when the database turns out to run no transactions. */
+	private transactions = true;
 
 	constructor(
 		private readonly store: Store<ReservationDoc>,
@@ -114,8 +133,14 @@ export class Reservations {
 			if (reservation.status === "released" || reservation.status === "failed") return { status: reservation.status };
 			if (reservation.status !== "reserved") throw invalidState(reservation, "released");
 			// One conditional status change decides between concurrent release/commit calls.
-			if (!(await this.transition(reservation, "released"))) continue;
-			for (const line of reservation.lines) await this.giveBack(op, orderId, line, "order released");
+			const given = await this.atomically(async u => {
+				if (!(await this.transition(u, reservation, "released"))) return null;
+				const after: Array<ItemDoc | null> = [];
+				for (const line of reservation.lines) after.push(await this.giveBack(u, op, orderId, line, "order released"));
+				return after;
+			});
+			if (!given) continue;
+			await this.rearmLowStock(given);
 			await op.emit("inventory.released", orderId, { orderId, items: publicLines(reservation.lines) });
 			return { status: "released" };
 		}
@@ -131,8 +156,12 @@ export class Reservations {
 			const reservation = await this.existing(orderId);
 			if (reservation.status === "committed") return { status: "committed" };
 			if (reservation.status !== "reserved") throw invalidState(reservation, "committed");
-			if (!(await this.transition(reservation, "committed"))) continue;
-			for (const line of reservation.lines) await this.takeSold(op, orderId, line);
+			const done = await this.atomically(async u => {
+				if (!(await this.transition(u, reservation, "committed"))) return false;
+				for (const line of reservation.lines) await this.takeSold(u, op, orderId, line);
+				return true;
+			});
+			if (!done) continue;
 			await op.emit("inventory.committed", orderId, { orderId, items: publicLines(reservation.lines) });
 			return { status: "committed" };
 		}
@@ -149,49 +178,40 @@ export class Reservations {
 		const lines = shortOf ? [] : reservation.lines;
 		let reserved: ReservationDoc | null = null;
 		for (const [i, line] of lines.entries()) {
-			const after = await this.items.updateById(
-				line.itemId!,
-				{ inc: { reserved: line.quantity, available: -line.quantity, seq: 1 }, set: { updatedAt: nowIso() } },
-				{ available: { gte: line.quantity } }
-			);
-			if (!after) {
+			const last = i === lines.length - 1;
+			let step: { after: ItemDoc; recorded: ReservationDoc } | null;
+			try {
+				step = await this.atomically(u => this.applyLine(u, op, reservation, line, [...applied, line], last, version));
+			} catch (err) {
+				if (err instanceof TakenOver) return this.settle(op, orderId, false);
+				throw err;
+			}
+			if (!step) {
 				shortOf = line.productId;
 				break;
 			}
-			await this.stock.movements.record(op, after, {
-				type: "reserve",
-				quantity: line.quantity,
-				inc: { reserved: line.quantity },
-				orderId
-			});
-			// The last line is recorded together with the outcome: the same record, one write less.
-			const last = i === lines.length - 1;
-			const recorded = await this.store.updateById(
-				reservation.id,
-				{ set: { applied: [...applied, line], ...(last ? { status: "reserved" } : {}), updatedAt: nowIso() }, inc: { version: 1 } },
-				{ status: "reserving", version }
-			);
-			if (!recorded) {
-				// Another worker took this reservation over: this line is held but unrecorded, so it is ours to give back.
-				await this.giveBack(op, orderId, line, "reservation taken over");
-				return this.settle(op, orderId, false);
-			}
 			version++;
 			applied.push(line);
-			held.push(after);
-			if (last) reserved = recorded;
+			held.push(step.after);
+			if (last) reserved = step.recorded;
 		}
 
 		if (shortOf) {
-			// Drop the record first, then give back: a crash in between leaves stock held, never given twice.
-			const failed = await this.store.updateById(
-				reservation.id,
-				{ set: { status: "failed", failedProductId: shortOf, applied: [], updatedAt: nowIso() }, inc: { version: 1 } },
-				{ status: "reserving", version }
-			);
-			if (!failed) return this.settle(op, orderId, false);
-			for (const line of applied) await this.giveBack(op, orderId, line, "reservation failed: rolled back");
-			return this.report(op, failed, true);
+			// The record is dropped with (or, without transactions, before) the give-back: never given twice.
+			const rolledBack = await this.atomically(async u => {
+				const failed = await u.reservations.updateById(
+					reservation.id,
+					{ set: { status: "failed", failedProductId: shortOf, applied: [], updatedAt: nowIso() }, inc: { version: 1 } },
+					{ status: "reserving", version }
+				);
+				if (!failed) return null;
+				const after: Array<ItemDoc | null> = [];
+				for (const line of applied) after.push(await this.giveBack(u, op, orderId, line, "reservation failed: rolled back"));
+				return { failed, after };
+			});
+			if (!rolledBack) return this.settle(op, orderId, false);
+			await this.rearmLowStock(rolledBack.after);
+			return this.report(op, rolledBack.failed, true);
 		}
 
 		// An order without lines has nothing to record.
@@ -221,16 +241,22 @@ export class Reservations {
 			const reservation = await this.existing(orderId);
 			if (reservation.status !== "reserving") return this.report(op, reservation, reemit);
 			if (Date.now() - Date.parse(reservation.updatedAt) >= this.stuckAfterMs) {
-				const claimed = await this.store.updateById(
-					reservation.id,
-					{ set: { applied: [], updatedAt: nowIso() }, inc: { version: 1 } },
-					{ status: "reserving", version: reservation.version }
-				);
-				if (claimed) {
-					this.logger?.warn(`Reservation of order ${orderId} was abandoned while reserving; rolling it back and retrying`);
+				const taken = await this.atomically(async u => {
+					const claimed = await u.reservations.updateById(
+						reservation.id,
+						{ set: { applied: [], updatedAt: nowIso() }, inc: { version: 1 } },
+						{ status: "reserving", version: reservation.version }
+					);
+					if (!claimed) return null;
+					const after: Array<ItemDoc | null> = [];
 					for (const line of reservation.applied ?? [])
-						await this.giveBack(op, orderId, line, "abandoned reservation rolled back");
-					return this.run(op, claimed);
+						after.push(await this.giveBack(u, op, orderId, line, "abandoned reservation rolled back"));
+					return { claimed, after };
+				});
+				if (taken) {
+					this.logger?.warn(`Reservation of order ${orderId} was abandoned while reserving; rolled it back, retrying`);
+					await this.rearmLowStock(taken.after);
+					return this.run(op, taken.claimed);
 				}
 				continue;
 			}
@@ -258,8 +284,65 @@ export class Reservations {
 		return reservation;
 	}
 
-	private async transition(reservation: ReservationDoc, to: ReservationStatus): Promise<boolean> {
-		const moved = await this.store.updateById(
+	/**
+	 * Applies one line to its item and records it in the reservation (with `last`, the outcome too);
+	 * null when the item is short. Throws TakenOver when another worker owns the reservation now.
+	 */
+	private async applyLine(
+		u: Unit,
+		op: OpContext,
+		reservation: ReservationDoc,
+		line: ReservationLine,
+		applied: ReservationLine[],
+		last: boolean,
+		version: number
+	): Promise<{ after: ItemDoc; recorded: ReservationDoc } | null> {
+		const after = await u.items.updateById(
+			line.itemId!,
+			{ inc: { reserved: line.quantity, available: -line.quantity, seq: 1 }, set: { updatedAt: nowIso() } },
+			{ available: { gte: line.quantity } }
+		);
+		if (!after) return null;
+		const { orderId } = reservation;
+		await u.movements.record(op, after, { type: "reserve", quantity: line.quantity, inc: { reserved: line.quantity }, orderId });
+		// The last line is recorded together with the outcome: the same record, one write less.
+		const recorded = await u.reservations.updateById(
+			reservation.id,
+			{ set: { applied, ...(last ? { status: "reserved" } : {}), updatedAt: nowIso() }, inc: { version: 1 } },
+			{ status: "reserving", version }
+		);
+		if (!recorded) {
+			// In a transaction the throw undoes this line; without one it is held but unrecorded, so ours to give back.
+			if (!u.atomic) await this.rearmLowStock([await this.giveBack(u, op, orderId, line, "reservation taken over")]);
+			throw new TakenOver();
+		}
+		return { after, recorded };
+	}
+
+	/** Runs one step in a transaction where the database runs them, else as ordered writes. */
+	private async atomically<R>(step: (u: Unit) => Promise<R>): Promise<R> {
+		const { items, movements } = this.stock;
+		if (this.transactions) {
+			try {
+				return await this.store.transaction(tx =>
+					step({ items: tx.bind(items), reservations: tx.bind(this.store), movements: movements.bind(tx), atomic: true })
+				);
+			} catch (err) {
+				if (!(err instanceof TransactionsUnsupportedError)) throw err;
+				this.transactions = false;
+				this.logger?.warn(`${err.message}: reservations fall back to ordered writes`);
+			}
+		}
+		return step({ items, reservations: this.store, movements, atomic: false });
+	}
+
+	/** After stock came back: re-arms the low-stock alert of each item that rose above its threshold. */
+	private async rearmLowStock(items: Array<ItemDoc | null>): Promise<void> {
+		for (const item of items) if (item) await this.stock.lowStock.checkRise(item);
+	}
+
+	private async transition(u: Unit, reservation: ReservationDoc, to: ReservationStatus): Promise<boolean> {
+		const moved = await u.reservations.updateById(
 			reservation.id,
 			{ set: { status: to, updatedAt: nowIso() }, inc: { version: 1 } },
 			{ status: reservation.status }
@@ -267,26 +350,26 @@ export class Reservations {
 		return moved !== null;
 	}
 
-	/** Gives a held line back to its item (reserved -q, available +q). */
-	private async giveBack(op: OpContext, orderId: string, line: ReservationLine, reason: string): Promise<void> {
+	/** Gives a held line back to its item (reserved -q, available +q); the item after, null when it could not. */
+	private async giveBack(u: Unit, op: OpContext, orderId: string, line: ReservationLine, reason: string): Promise<ItemDoc | null> {
 		const q = line.quantity;
-		const after = await this.items.updateById(
+		const after = await u.items.updateById(
 			line.itemId!,
 			{ inc: { reserved: -q, available: q, seq: 1 }, set: { updatedAt: nowIso() } },
 			{ reserved: { gte: q } }
 		);
 		if (!after) {
 			this.logger?.error(`Cannot give back ${q} of product ${line.productId} for order ${orderId}: the item holds less (or is gone)`);
-			return;
+			return null;
 		}
-		await this.stock.movements.record(op, after, { type: "release", quantity: q, inc: { reserved: -q }, orderId, reason });
-		await this.stock.lowStock.checkRise(after);
+		await u.movements.record(op, after, { type: "release", quantity: q, inc: { reserved: -q }, orderId, reason });
+		return after;
 	}
 
 	/** Ships a held line: it leaves both onHand and reserved (available unchanged). */
-	private async takeSold(op: OpContext, orderId: string, line: ReservationLine): Promise<void> {
+	private async takeSold(u: Unit, op: OpContext, orderId: string, line: ReservationLine): Promise<void> {
 		const q = line.quantity;
-		const after = await this.items.updateById(
+		const after = await u.items.updateById(
 			line.itemId!,
 			{ inc: { onHand: -q, reserved: -q, seq: 1 }, set: { updatedAt: nowIso() } },
 			{ reserved: { gte: q }, onHand: { gte: q } }
@@ -295,7 +378,7 @@ export class Reservations {
 			this.logger?.error(`Cannot commit ${q} of product ${line.productId} for order ${orderId}: the item holds less (or is gone)`);
 			return;
 		}
-		await this.stock.movements.record(op, after, {
+		await u.movements.record(op, after, {
 			type: "commit",
 			quantity: q,
 			inc: { onHand: -q, reserved: -q },

@@ -17,6 +17,7 @@
  * Durability: WAL with synchronous=NORMAL. A commit is in the OS's hands when it returns, so a killed
  * process loses nothing that was acknowledged; a power cut can lose the last commits (not consistency).
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "./node-sqlite";
@@ -26,6 +27,9 @@ const STATEMENT_CACHE_MAX = 500;
 
 /** Page cache per database: ten services in one process hold at most this each, whatever the data size. */
 const CACHE_KIB = 8 * 1024;
+
+/** The transaction (its end promise) the current async context runs in, to catch a self-deadlock. */
+const inTransaction = new AsyncLocalStorage<Promise<void>>();
 
 interface Batch {
 	committed: Promise<void>;
@@ -110,6 +114,10 @@ export class SqliteDatabase {
 
 	/** Resolves when no transaction is open; operations outside a transaction wait here first. */
 	async whenIdle(): Promise<void> {
+		if (!this.busy) return;
+		// The transaction's own work using a store it did not bind would wait for itself for ever.
+		if (inTransaction.getStore() === this.busy)
+			throw new Error("A store of this database was used inside its transaction without tx.bind(store)");
 		while (this.busy) await this.busy;
 	}
 
@@ -140,7 +148,7 @@ export class SqliteDatabase {
 			const db = this.connection();
 			db.exec("SAVEPOINT tx");
 			try {
-				result = await work();
+				result = await inTransaction.run(this.busy, work);
 				db.exec("RELEASE tx");
 			} catch (err) {
 				db.exec("ROLLBACK TO tx");

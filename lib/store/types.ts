@@ -92,6 +92,14 @@ export interface TransactionScope {
 	bind<U extends Doc>(store: Store<U>): Store<U>;
 }
 
+/** The database cannot run transactions (a standalone MongoDB server); callers may fall back to ordered writes. */
+export class TransactionsUnsupportedError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = "TransactionsUnsupportedError";
+	}
+}
+
 /** A unique index refused the write. */
 export class DuplicateKeyError extends Error {
 	constructor(

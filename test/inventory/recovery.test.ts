@@ -3,7 +3,7 @@
  * memory), with a short "stuck" delay: a worker that died half-way, a worker that is replaced
  * while still running, and a duplicate that waits for an in-flight reservation.
  */
-import { createStore, type Store } from "../../lib/store";
+import { createStores, TransactionsUnsupportedError, type Store } from "../../lib/store";
 import {
 	itemsCollection,
 	movementsCollection,
@@ -27,12 +27,16 @@ describe("reservation crash recovery (embedded store in memory)", () => {
 	let op: OpContext;
 
 	beforeEach(async () => {
-		const open = <T extends { id: string }>(spec: typeof itemsCollection) =>
-			createStore<T & Record<string, unknown>>(spec, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
+		// One database for the three, as in the inventory service, so a step can be one transaction.
+		const all = createStores([itemsCollection, reservationsCollection, movementsCollection], {
+			uri: null,
+			dataDir: null,
+			connectTimeoutMs: 1000
+		});
 		stores = {
-			items: open<ItemDoc>(itemsCollection) as Store<ItemDoc>,
-			reservations: open<ReservationDoc>(reservationsCollection) as Store<ReservationDoc>,
-			movements: open<MovementDoc>(movementsCollection) as Store<MovementDoc>
+			items: all[itemsCollection.name] as unknown as Store<ItemDoc>,
+			reservations: all[reservationsCollection.name] as unknown as Store<ReservationDoc>,
+			movements: all[movementsCollection.name] as unknown as Store<MovementDoc>
 		};
 		for (const s of Object.values(stores)) await s.connect();
 		inv = createInventory(stores, { stuckAfterMs: STUCK_MS, logger: { warn: () => undefined, error: () => undefined } });
@@ -137,7 +141,36 @@ describe("reservation crash recovery (embedded store in memory)", () => {
 		expect((await stores.items.findById(a.id))!).toMatchObject({ reserved: 1, available: 9 });
 	});
 
-	it("a worker replaced while running gives back the line it could not record, and the reservation completes once", async () => {
+	it("a worker replaced between two lines: its next line is undone with its transaction, and the reservation completes once", async () => {
+		const a = await inv.stock.create(op, "a", 10);
+		const b = await inv.stock.create(op, "b", 10);
+		// Right before the second line's transaction, another worker takes the reservation over (the version moves).
+		const realTransaction = stores.reservations.transaction.bind(stores.reservations);
+		let steps = 0;
+		stores.reservations.transaction = async work => {
+			if (++steps === 2) {
+				const r = (await stores.reservations.findOne({ orderId: "o5" }))!;
+				await stores.reservations.updateById(r.id, { set: { updatedAt: new Date(0).toISOString() }, inc: { version: 1 } });
+			}
+			return realTransaction(work);
+		};
+		await expect(
+			inv.reservations.reserve(op, "o5", [
+				{ productId: "b", quantity: 4 },
+				{ productId: "a", quantity: 3 }
+			])
+		).resolves.toEqual({ status: "reserved" });
+		expect(await expectConsistent(a)).toMatchObject({ reserved: 3, available: 7 });
+		expect(await expectConsistent(b)).toMatchObject({ reserved: 4, available: 6 });
+		const moves = async (item: ItemDoc) =>
+			(await stores.movements.find({ where: { itemId: item.id, orderId: "o5" } })).map(m => `${m.type}:${m.reason ?? ""}`).sort();
+		// The first line was recorded, so the new owner gave it back; the second left no trace.
+		expect(await moves(a)).toEqual(["release:abandoned reservation rolled back", "reserve:", "reserve:"]);
+		expect(await moves(b)).toEqual(["reserve:"]);
+	});
+
+	it("without transactions (a standalone MongoDB, simulated), a replaced worker gives back the line it could not record", async () => {
+		stores.reservations.transaction = () => Promise.reject(new TransactionsUnsupportedError("simulated: no transactions here"));
 		const a = await inv.stock.create(op, "a", 10);
 		const b = await inv.stock.create(op, "b", 10);
 		// Make the first record of an applied line lose against a take-over (the version moves under it).
