@@ -67,7 +67,7 @@ export const notificationsCollection: CollectionSpec = {
 		eventId: { type: "string", required: true, unique: true },
 		nextAttemptAt: { type: "string", required: true },
 		messageId: { type: "string" },
-		createdAt: { type: "string", required: true, index: true, sortOnly: true },
+		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true },
 		sentAt: { type: "string" },
 		bodyKeptSince: { type: "string", index: true }

@@ -65,7 +65,7 @@ export const USERS: CollectionSpec = {
 		passwordHash: { type: "string", required: true },
 		roles: { type: "json", required: true },
 		active: { type: "boolean", default: true },
-		createdAt: { type: "string", required: true, index: true, sortOnly: true },
+		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	}
 };
@@ -95,12 +95,12 @@ export const REFRESH_TOKENS: CollectionSpec = {
 		tokenHash: { type: "string", required: true, unique: true },
 		userId: { type: "string", required: true, index: true },
 		familyId: { type: "string", required: true, index: true },
-		status: { type: "string", required: true, index: true, lowCardinality: true },
+		status: { type: "string", required: true, index: true },
 		// Indexed for the retention of ended sessions, which compares it by range.
 		expiresAt: { type: "string", required: true, index: true },
 		createdAt: { type: "string", required: true },
 		usedAt: { type: "string" },
-		revokedAt: { type: "string", index: true, rangeFiltered: true }
+		revokedAt: { type: "string", index: true }
 	}
 };
 
