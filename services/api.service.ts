@@ -14,7 +14,7 @@ import ApiGateway from "moleculer-web";
 import { loadConfig, type Config } from "../lib/config";
 import { ForbiddenError, NotFoundError, UnauthorizedError, invalidField } from "../lib/errors";
 import { bodyPolicy } from "../lib/gateway/body-policy";
-import { answerClientErrorsWithJson } from "../lib/gateway/client-error";
+import { answerClientErrorsWithJson, clientErrorBody } from "../lib/gateway/client-error";
 import { COMPAT_ROUTES } from "../lib/gateway/compat-routes";
 import { DocsAssets } from "../lib/gateway/docs";
 import { toErrorBody } from "../lib/gateway/error-body";
@@ -435,11 +435,18 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 			res.end(req.method === "HEAD" ? undefined : entry.body);
 		},
 
-		/** The HTTP deadline passed before an answer: 503, and the connection is not reused. */
+		/**
+		 * The HTTP deadline passed before an answer: 503, and the connection is not reused; a 408 when
+		 * the client had not even sent its whole body (as Node answers a request that slow).
+		 */
 		timedOut(req: Req, res: Res) {
 			if (res.headersSent) return;
-			this.logger.warn(`${req.method} ${req.url} got no answer within ${this.cfg.httpTimeoutMs} ms`);
 			res.shouldKeepAlive = false;
+			if (!req.complete) {
+				const { status, body } = clientErrorBody("ERR_HTTP_REQUEST_TIMEOUT");
+				return sendJson(res, status, body);
+			}
+			this.logger.warn(`${req.method} ${req.url} got no answer within ${this.cfg.httpTimeoutMs} ms`);
 			const { status, body } = toErrorBody({ name: "RequestTimeoutError" });
 			sendJson(res, status, body);
 		},

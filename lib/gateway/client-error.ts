@@ -20,10 +20,15 @@ const ANSWERS: Record<string, { status: number; type: string; message: string }>
 };
 const BAD_REQUEST = { status: 400, type: "BAD_REQUEST", message: "The request is not valid HTTP" };
 
+/** The status and error body for a parser error code (ERR_HTTP_REQUEST_TIMEOUT: 408, ...). */
+export function clientErrorBody(code: string | undefined): { status: number; body: ErrorBody } {
+	const { status, type, message } = ANSWERS[code ?? ""] ?? BAD_REQUEST;
+	return { status, body: { error: { type, message, code: status } } };
+}
+
 /** The raw HTTP/1.1 response for a parser error: the error body, Connection: close. */
 export function clientErrorResponse(err: ParserError): string {
-	const { status, type, message } = ANSWERS[err.code ?? ""] ?? BAD_REQUEST;
-	const body: ErrorBody = { error: { type, message, code: status } };
+	const { status, body } = clientErrorBody(err.code);
 	const json = JSON.stringify(body);
 	return (
 		`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +

@@ -335,4 +335,13 @@ describe("Node's request timeout (all-in-one gateway, HTTP_TIMEOUT_MS=600)", () 
 		expect(r.body).toEqual({ error: { type: "REQUEST_TIMEOUT", message: expect.any(String), code: 408 } });
 		expect(Date.now() - started).toBeLessThan(5000);
 	});
+
+	it("4. answers a body not received in time with the same 408, and the gateway goes on serving", async () => {
+		const port = Number(new URL(stack.baseUrl).port);
+		const head = `POST ${V1}/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"em`;
+		const r = parseRawResponse(await rawExchange(port, s => s.write(head)));
+		expect(r.status).toBe(408);
+		expect(r.body.error).toMatchObject({ type: "REQUEST_TIMEOUT", code: 408 });
+		expect((await fetch(`${stack.baseUrl}${V1}/health/live`)).status).toBe(200);
+	});
 });
