@@ -3,12 +3,14 @@
  * process of its own on a free loopback port and the given DATA_DIR, with the gateway's rate
  * limits out of the way; ready once GET /api/v1/health/ready answers 200.
  * BENCH_SHOP_NODE_FLAGS adds Node flags for the shop alone (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
+ * BENCH_SHOP_DIR runs the shop of another checkout (an older release in a git worktree) under the
+ * same load, for before/after figures from one benchmark.
  */
 import path from "node:path";
 import { freePort, spawnNode, waitFor200, type NodeProcess } from "./processes";
 
 export const ADMIN = { email: "admin@bench.local", password: "Bench-admin-1" };
-const ROOT = path.join(__dirname, "..");
+const ROOT = path.resolve(process.env.BENCH_SHOP_DIR ?? path.join(__dirname, ".."));
 const HUGE = "1000000000";
 
 export interface Shop extends NodeProcess {

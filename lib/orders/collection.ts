@@ -89,5 +89,5 @@ export const ordersCollection: CollectionSpec = {
 		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	},
-	indexes: [{ fields: ["status", "updatedAt"] }, { fields: ["userId", "createdAt"] }]
+	indexes: [{ fields: ["status", "shipmentId", "updatedAt"] }, { fields: ["userId", "createdAt"] }]
 };

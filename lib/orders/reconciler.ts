@@ -52,9 +52,10 @@ export async function reconcileOnce(store: Store<OrderDoc>, emit: Emit, opts: Re
 		["updatedAt", "asc"],
 		["id", "asc"]
 	];
-	// Two queries rather than one with $or, which NeDB would answer without its status index.
+	// Two queries, each a seek on the (status, shipmentId, updatedAt) index: orders before `paid` never
+	// have a shipment, and a paid one is stuck only while it has none (a scan of every paid order otherwise).
 	const [inFlight, unshipped] = await Promise.all([
-		store.find({ where: { status: { in: ["pending", "confirmed"] }, ...old }, sort: oldestFirst, limit: opts.limit }),
+		store.find({ where: { status: { in: ["pending", "confirmed"] }, shipmentId: null, ...old }, sort: oldestFirst, limit: opts.limit }),
 		store.find({ where: { status: "paid", shipmentId: null, ...old }, sort: oldestFirst, limit: opts.limit })
 	]);
 	const stuck = [...inFlight, ...unshipped]

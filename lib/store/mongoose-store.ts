@@ -191,7 +191,9 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 		if (this.session) throw new Error("transactions do not nest");
 		if (!this.conn) throw new Error(`${this.collection} store is not connected`);
 		if (!(await this.runsTransactions(this.conn)))
-			throw new TransactionsUnsupportedError("MongoDB at this URI runs no transactions: they need a replica set or a sharded cluster");
+			throw new TransactionsUnsupportedError(
+				"MongoDB at this URI runs no transactions: they need a replica set or a sharded cluster"
+			);
 		const session = await this.conn.startSession();
 		const scope: TransactionScope = {
 			bind: <U extends Doc>(store: Store<U>): Store<U> => {

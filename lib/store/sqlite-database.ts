@@ -21,6 +21,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type StatementSync } from "./node-sqlite";
+import { checkpointInBackground, SAFETY_NET_PAGES, stopCheckpointing } from "./sqlite-checkpointer";
 
 /** Prepared statements kept per SQL text; lists of `in` values make a few texts more, so it is capped. */
 const STATEMENT_CACHE_MAX = 500;
@@ -74,7 +75,9 @@ export class SqliteDatabase {
 				"PRAGMA temp_store = MEMORY",
 				// The WAL file is truncated back to this size after a checkpoint instead of keeping its peak.
 				"PRAGMA journal_size_limit = 67108864",
-				"PRAGMA foreign_keys = OFF"
+				"PRAGMA foreign_keys = OFF",
+				// Checkpoints run on a worker thread (lib/store/sqlite-checkpointer.ts); this is the safety net.
+				`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES}`
 			].join(";")
 		);
 		// Case-insensitive substring match for every script (LIKE and lower() fold ASCII only).
@@ -82,12 +85,14 @@ export class SqliteDatabase {
 			typeof haystack === "string" && typeof needle === "string" ? Number(haystack.toLowerCase().includes(needle.toLowerCase())) : 0
 		);
 		this.db = db;
+		if (this.file) checkpointInBackground(this.file);
 	}
 
 	/** Closes when the last user leaves; a checkpoint folds the WAL into the database file first. */
 	close(): void {
 		if (--this.users > 0 || !this.db) return;
 		this.commitBatch();
+		if (this.file) void stopCheckpointing(this.file);
 		const db = this.db;
 		this.db = null;
 		this.statements.clear();
