@@ -38,6 +38,8 @@ export async function startShop(dataDir: string, env: Record<string, string> = {
 			JWT_SECRET: "bench-secret",
 			ADMIN_EMAIL: ADMIN.email,
 			ADMIN_PASSWORD: ADMIN.password,
+			// As `npm start` runs it (package.json).
+			MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
 			// GET /metrics open to the soak's heap readings, whatever the caller's environment holds.
 			METRICS_TOKEN: "",
 			...env

@@ -3,8 +3,8 @@
  * SQLite database (a file per service under DATA_DIR, or memory only).
  */
 import path from "node:path";
-import { MongooseStore } from "./mongoose-store";
-import { SequelizeStore } from "./sequelize-store";
+import type { MongooseStore } from "./mongoose-store";
+import type { SequelizeStore } from "./sequelize-store";
 import { SqliteDatabase } from "./sqlite-database";
 import { SqliteStore } from "./sqlite-store";
 import type { CollectionSpec, Doc, Store } from "./types";
@@ -23,14 +23,24 @@ export function embeddedDatabaseFile(dataDir: string): string {
 	return path.join(dataDir, "store.sqlite");
 }
 
+/*
+ * The database adapters are loaded only when a URI asks for them: Mongoose, Sequelize and their
+ * drivers add about 80 MB to a process on the embedded store alone.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+const mongooseStore = () => (require("./mongoose-store") as { MongooseStore: typeof MongooseStore }).MongooseStore;
+const sequelizeStore = () => (require("./sequelize-store") as { SequelizeStore: typeof SequelizeStore }).SequelizeStore;
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 /** The stores of one service: on the embedded store they share one database, so a transaction can span them. */
 export function createStores(specs: CollectionSpec[], opts: StoreOptions): Record<string, Store> {
 	const embedded = opts.uri ? null : new SqliteDatabase({ file: opts.dataDir ? embeddedDatabaseFile(opts.dataDir) : null });
 	const stores: Record<string, Store> = {};
 	for (const spec of specs) {
 		if (embedded) stores[spec.name] = new SqliteStore(spec, embedded);
-		else if (/^mongodb(\+srv)?:\/\//i.test(opts.uri!)) stores[spec.name] = new MongooseStore(spec, opts.uri!, opts.connectTimeoutMs);
-		else stores[spec.name] = new SequelizeStore(spec, opts.uri!, opts.connectTimeoutMs);
+		else if (/^mongodb(\+srv)?:\/\//i.test(opts.uri!))
+			stores[spec.name] = new (mongooseStore())(spec, opts.uri!, opts.connectTimeoutMs);
+		else stores[spec.name] = new (sequelizeStore())(spec, opts.uri!, opts.connectTimeoutMs);
 	}
 	return stores;
 }

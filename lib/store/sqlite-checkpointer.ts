@@ -21,7 +21,7 @@ const databases = new Map();
 parentPort.on("message", ({ add, remove }) => {
 	if (add && !databases.has(add)) {
 		const db = new DatabaseSync(add, { timeout: 1000 });
-		db.exec("PRAGMA synchronous = NORMAL");
+		db.exec("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256");
 		databases.set(add, db);
 	}
 	if (remove) {

@@ -27,7 +27,7 @@ import { checkpointInBackground, SAFETY_NET_PAGES, stopCheckpointing } from "./s
 const STATEMENT_CACHE_MAX = 500;
 
 /** Page cache per database: ten services in one process hold at most this each, whatever the data size. */
-const CACHE_KIB = 8 * 1024;
+const CACHE_KIB = 4 * 1024;
 
 /** The transaction (its end promise) the current async context runs in, to catch a self-deadlock. */
 const inTransaction = new AsyncLocalStorage<Promise<void>>();
