@@ -90,6 +90,8 @@ export function loadConfig(env: Env = process.env) {
 		requestTimeoutMs: int(env.REQUEST_TIMEOUT_MS, 10_000),
 		dbConnectTimeoutMs: int(env.DB_CONNECT_TIMEOUT_MS, 5_000),
 		metricsPort: env.METRICS_PORT ? int(env.METRICS_PORT, 3030) : null,
+		/** How often inventory audits reserved stock against live reservations (0: never by itself). */
+		stockAuditIntervalMs: int(env.STOCK_AUDIT_INTERVAL_MS, 600_000),
 		/**
 		 * Retention (lib/retention): every record or file that grows with time is removed (or emptied)
 		 * once older than its RETENTION_*_DAYS; 0 keeps it for ever. Each service sweeps its own rules

@@ -26,7 +26,10 @@ import {
 	type MovementDoc,
 	type ReservationDoc
 } from "../lib/inventory/collections";
+import { loadConfig } from "../lib/config";
 import { SOURCE, SYSTEM_ACTOR } from "../lib/inventory/constants";
+import { recordAudit, registerAuditMetrics } from "../lib/inventory/audit-metrics";
+import { auditStock, type AuditResult } from "../lib/inventory/stock-audit";
 import {
 	onOrderCancelled,
 	onOrderCreated,
@@ -67,10 +70,13 @@ type EventCtx<T> = Context<DomainEvent<T>, Meta>;
 interface InventoryState {
 	inv?: Inventory;
 	handled: HandledEvents;
+	auditTimer?: NodeJS.Timeout;
+	auditing?: Promise<AuditResult>;
 }
 
 interface InventoryMethods {
 	inventory(): Inventory;
+	runStockAudit(actor: string): Promise<AuditResult>;
 	op(ctx: Ctx<unknown>): OpContext;
 	handleEvent<T>(ctx: EventCtx<T>, handler: (inv: Inventory, op: OpContext, data: T) => Promise<void>): Promise<void>;
 }
@@ -118,6 +124,27 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 
 	created(this: InventoryThis) {
 		this.handled = new HandledEvents();
+		registerAuditMetrics(this.broker);
+	},
+
+	async started(this: InventoryThis) {
+		const { stockAuditIntervalMs } = loadConfig();
+		if (stockAuditIntervalMs <= 0) return;
+		const audit = () =>
+			void this.runStockAudit(SYSTEM_ACTOR).catch((err: Error) => this.logger.warn("Stock audit failed:", err.message));
+		// The first audit soon after start (not during it), then periodically.
+		this.auditTimer = setTimeout(
+			function again(this: InventoryThis) {
+				audit();
+				this.auditTimer = setTimeout(again.bind(this), stockAuditIntervalMs).unref();
+			}.bind(this),
+			Math.min(5_000, stockAuditIntervalMs)
+		).unref();
+	},
+
+	async stopped(this: InventoryThis) {
+		clearTimeout(this.auditTimer);
+		await this.auditing?.catch(() => undefined);
 	},
 
 	actions: {
@@ -274,6 +301,19 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 			}
 		},
 
+		/**
+		 * Runs the stock audit now (it also runs at start and every STOCK_AUDIT_INTERVAL_MS): units an
+		 * item holds that no live reservation lists are given back. Answers what it found and repaired;
+		 * a call while an audit runs answers that audit's result.
+		 */
+		audit: {
+			rest: "POST /inventory/audit",
+			roles: ["admin"],
+			async handler(this: InventoryThis, ctx: Ctx) {
+				return this.runStockAudit(ctx.meta.user?.id ?? SYSTEM_ACTOR);
+			}
+		},
+
 		/** Internal: the item of a product, or 404. */
 		getByProduct: {
 			params: productIdParams,
@@ -294,6 +334,25 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 				{ logger: this.logger }
 			);
 			return this.inv;
+		},
+
+		runStockAudit(this: InventoryThis, actor: string): Promise<AuditResult> {
+			if (this.auditing) return this.auditing;
+			const { stock, movements } = this.inventory();
+			const op: OpContext = { actor, emit: async () => undefined };
+			const reservations = this.store<ReservationDoc>(reservationsCollection.name) as Store<ReservationDoc>;
+			this.auditing = auditStock({ items: stock.items, reservations, movements }, op, item => stock.lowStock.checkRise(item))
+				.then(result => {
+					recordAudit(this.broker, result);
+					if (result.repairedItems || result.shortItems)
+						this.logger.warn(
+							`Stock audit: gave back ${result.releasedUnits} unit(s) on ${result.repairedItems} item(s) that no reservation held; ` +
+								`${result.shortItems} item(s) hold fewer units than their reservations list; ${result.skippedItems} changed meanwhile (next audit)`
+						);
+					return result;
+				})
+				.finally(() => (this.auditing = undefined));
+			return this.auditing;
 		},
 
 		op(this: InventoryThis, ctx: Ctx<unknown>): OpContext {
