@@ -57,10 +57,6 @@ export class SqliteDatabase {
 		this.file = opts.file;
 	}
 
-	get isOpen(): boolean {
-		return this.db !== null;
-	}
-
 	/** Opens on the first user; each store of the service is one user. */
 	open(): void {
 		this.users++;
@@ -174,7 +170,7 @@ export class SqliteDatabase {
 		let resolve!: () => void;
 		let reject!: (err: unknown) => void;
 		const committed = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
-		// Nobody may be waiting when a commit fails during close(); the error is rethrown there.
+		// A batch may have no one left awaiting it (its only write failed alone): its failure must not go unhandled.
 		committed.catch(() => undefined);
 		this.batch = { committed, resolve, reject };
 		setImmediate(() => this.commitWhenIdle());
