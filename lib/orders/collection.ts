@@ -4,7 +4,7 @@ import type { CollectionSpec } from "../store";
 export const ORDER_STATUSES = ["pending", "confirmed", "paid", "shipped", "delivered", "cancelled"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-export const CANCEL_REASONS = ["out_of_stock", "payment_failed", "customer", "admin"] as const;
+export const CANCEL_REASONS = ["out_of_stock", "payment_failed", "customer", "admin", "refunded"] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 export interface OrderLineDoc {

@@ -134,10 +134,18 @@ export async function onPaymentFailed(deps: FlowDeps, data: PaymentFailedData, b
 		);
 }
 
-/** Not a status change: the order's payment shows refunded. */
-export async function onPaymentRefunded(deps: FlowDeps, data: PaymentRefundedData): Promise<void> {
+/**
+ * A refund the order did not start (an admin's, on the payment) cancels a paid order with reason
+ * "refunded": its order.cancelled releases the stock, and payments finds the payment already
+ * refunded. Any other order (cancelled first, or shipped: a return) keeps its status and shows the
+ * payment refunded.
+ */
+export async function onPaymentRefunded(deps: FlowDeps, data: PaymentRefundedData, by = "payments"): Promise<void> {
+	const refunded = (order: OrderDoc) => ({ payment: { ...order.payment!, status: "refunded" as const } });
+	const r = await move(deps, data.orderId, { ...cancel(by, "refunded", refunded), from: ["paid"], note: "payment refunded" });
+	if (r.moved) return;
 	await updateOrderFields(deps.store, data.orderId, order =>
-		order.payment && order.payment.status !== "refunded" ? { payment: { ...order.payment, status: "refunded" } } : null
+		order.payment && order.payment.status !== "refunded" ? refunded(order) : null
 	);
 }
 

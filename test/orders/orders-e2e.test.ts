@@ -95,6 +95,37 @@ describe("orders end to end (all services, embedded store)", () => {
 		expect((await shop.api.del(`/api/v1/orders/${id}`, { token: ann.token })).status).toBe(409);
 	});
 
+	it("an admin refund of a paid order cancels it (reason refunded) and gives its stock back; of a shipped one, the order stays shipped", async () => {
+		const p = await shop.product(7.5, 4);
+		const { id } = await shop.placed(ann, [{ productId: p.id, quantity: 3 }]);
+		await shop.reaches(ann, id, "paid");
+		const payment = await shop.payment(id, "succeeded");
+		const refund = await shop.api.post(`/api/v1/payments/${payment.id}/refund`, undefined, { token: shop.adminToken });
+		expect(refund.status).toBe(200);
+		await shop.reaches(ann, id, "cancelled");
+		expect((await shop.api.get(`/api/v1/orders/${id}`, { token: ann.token })).body).toMatchObject({
+			cancelReason: "refunded",
+			payment: { status: "refunded" }
+		});
+		await eventually("stock back", async () => (await shop.available(p.id)) === 4);
+		// Not refunded twice by the order.cancelled that followed.
+		expect(await shop.payment(id, "refunded")).toMatchObject({ amount: 22.5 });
+
+		const { id: shippedId } = await shop.placed(ann, [{ productId: p.id, quantity: 1 }]);
+		await shop.reaches(ann, shippedId, "paid");
+		const shipment = await shop.shipment(shippedId);
+		await shop.api.put(`/api/v1/shipments/${shipment.id}/status`, { status: "shipped" }, { token: shop.adminToken });
+		await shop.reaches(ann, shippedId, "shipped");
+		const shippedPayment = await shop.payment(shippedId, "succeeded");
+		expect((await shop.api.post(`/api/v1/payments/${shippedPayment.id}/refund`, undefined, { token: shop.adminToken })).status).toBe(
+			200
+		);
+		await eventually("the shipped order shows the refund and stays shipped", async () => {
+			const o = (await shop.api.get(`/api/v1/orders/${shippedId}`, { token: ann.token })).body;
+			return o.payment?.status === "refunded" && o.status === "shipped";
+		});
+	});
+
 	it("refuses to cancel a shipped order (409), and admins cannot move an order backwards (409)", async () => {
 		const p = await shop.product(3, 5);
 		const { id } = await shop.placed(ann, [{ productId: p.id, quantity: 1 }]);

@@ -5,7 +5,8 @@ const WHY: Record<string, string> = {
 	out_of_stock: "Unfortunately, some items of your order are out of stock.",
 	payment_failed: "Unfortunately, the payment for your order did not go through. Nothing was charged.",
 	customer: "As you asked, we cancelled your order.",
-	admin: "We had to cancel your order. Please contact us if you have any questions."
+	admin: "We had to cancel your order. Please contact us if you have any questions.",
+	refunded: "We refunded your payment, so your order was cancelled. Please contact us if you have any questions."
 };
 
 export function orderCancelled(o: OrderMailData & { refunded?: boolean }): RenderedMail {
