@@ -142,7 +142,8 @@ const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbTh
 
 		/**
 		 * Internal (no route): creates the product with this sku, or brings the existing one to the given
-		 * fields. Events as for create/update; nothing happens when nothing changed. Used by the seed.
+		 * fields. Events as for create/update; nothing happens when nothing changed. Used by seedCatalog
+		 * (lib/products/seed.ts); `npm run seed` itself only creates what is missing.
 		 */
 		upsertBySku: {
 			visibility: "public",

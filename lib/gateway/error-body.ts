@@ -55,20 +55,6 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; re
 
 	if (name === "ValidationError" || e.type === "VALIDATION_ERROR") return { status: 422, body: validationBody(e) };
 
-	// body-parser errors carry `status` and a `type` such as "entity.too.large".
-	if (e.type === "entity.too.large" || code === 413)
-		return {
-			status: 413,
-			body: { error: { type: "PAYLOAD_TOO_LARGE", message: "Request body is larger than the 1 MB limit", code: 413 } }
-		};
-	if (e.type === "entity.parse.failed" || name === "InvalidRequestBodyError")
-		return { status: 400, body: { error: { type: "INVALID_REQUEST_BODY", message: "Request body is not valid JSON", code: 400 } } };
-	if (e.type === "encoding.unsupported" || e.type === "charset.unsupported")
-		return {
-			status: 415,
-			body: { error: { type: "UNSUPPORTED_MEDIA_TYPE", message: e.message ?? "Unsupported encoding", code: 415 } }
-		};
-
 	if (name === "ServiceNotFoundError" || name === "ServiceNotAvailableError" || name === "ServiceUnavailableError")
 		return {
 			status: 503,
