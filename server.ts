@@ -2,7 +2,7 @@
  * Starts this node: every service (the default, all-in-one) or those named in SERVICES, over
  * TRANSPORTER when set. `--repl` opens Moleculer's REPL; `--hot` reloads services on change.
  */
-import { createBroker } from "./lib/broker/create-broker";
+import { createBroker } from "./create-broker";
 import { lockEmbeddedData, type EmbeddedDataLocks } from "./lib/broker/embedded-data-locks";
 import { loadConfig } from "./lib/config";
 import { DataDirLockedError } from "./lib/data-dir-lock";

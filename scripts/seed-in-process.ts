@@ -3,7 +3,7 @@
  * storage (only products with TRANSPORTER set: the cluster's inventory nodes get the stock).
  * Refuses while a running app holds the embedded data: two processes must not write one DATA_DIR.
  */
-import { createBroker } from "../lib/broker/create-broker";
+import { createBroker } from "../create-broker";
 import { lockEmbeddedData, type EmbeddedDataLocks } from "../lib/broker/embedded-data-locks";
 import { loadConfig } from "../lib/config";
 import { DataDirLockedError } from "../lib/data-dir-lock";

@@ -21,7 +21,7 @@ import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
 import { clientIp } from "../gateway/rate-limit";
 import { verifyAccessToken } from "../jwt";
-import { throttleAddress } from "../users/client-address";
+import { throttleAddress } from "../client-address";
 import type { Audience } from "./audience";
 import type { RealtimeSettings } from "./settings";
 

@@ -20,7 +20,7 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { TooManyRequestsError } from "../errors";
-import { throttleAddress } from "./client-address";
+import { throttleAddress } from "../client-address";
 import { MemoryThrottleStore, RedisThrottleStore, type Change, type ThrottleState, type ThrottleStore } from "./throttle-store";
 
 export interface ThrottlePolicy {

@@ -6,7 +6,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { ServiceBroker, ServiceSchema } from "moleculer";
-import { createBroker } from "../../lib/broker/create-broker";
+import { createBroker } from "../../create-broker";
 
 export interface Stack {
 	broker: ServiceBroker;

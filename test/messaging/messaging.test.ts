@@ -68,7 +68,7 @@ describe("without broker URLs", () => {
 	it("loads no broker client (lib/messaging/amqp|kafka|redis) nor amqplib or kafkajs, all services started", async () => {
 		const root = path.resolve(__dirname, "../..");
 		const script = `
-			const { createBroker } = require("./lib/broker/create-broker");
+			const { createBroker } = require("./create-broker");
 			(async () => {
 				const broker = createBroker({ logger: false });
 				await broker.start();

@@ -1,6 +1,6 @@
 /** The middlewares a node runs: Moleculer's own, in its order, with the lean metrics hooks, and hot reload on request. */
 import type { ServiceBroker } from "moleculer";
-import { createBroker } from "../../lib/broker/create-broker";
+import { createBroker } from "../../create-broker";
 
 const names = (broker: ServiceBroker) =>
 	(broker as unknown as { middlewares: { list: Array<{ name?: string }> } }).middlewares.list.map(m => m.name);

@@ -9,7 +9,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { ServiceBroker } from "moleculer";
-import { createBroker } from "../../lib/broker/create-broker";
+import { createBroker } from "../../create-broker";
 import { brokerOptions } from "../../moleculer.config";
 import { client } from "../helpers/http";
 

@@ -4,7 +4,7 @@
  * domain event itself reaches only one products instance.
  */
 import type { BrokerOptions, ServiceBroker } from "moleculer";
-import { createBroker } from "../../lib/broker/create-broker";
+import { createBroker } from "../../create-broker";
 import type { Store } from "../../lib/store";
 import type { ProductDoc } from "../../lib/products/collection";
 import { PG_HOST, PG_PORT, createTestDatabase, type TestDatabase } from "../helpers/postgres";

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createBroker } from "../../lib/broker/create-broker";
+import { createBroker } from "../../create-broker";
 import { embeddedDataDirs, lockEmbeddedData } from "../../lib/broker/embedded-data-locks";
 import { DataDirLockedError, LOCK_FILE } from "../../lib/data-dir-lock";
 

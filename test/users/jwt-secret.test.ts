@@ -2,7 +2,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createBroker } from "../../lib/broker/create-broker";
+import { createBroker } from "../../create-broker";
 
 describe("users service and JWT_SECRET", () => {
 	const saved = {

@@ -2,7 +2,7 @@
  * LoginThrottle on its own (memory store): failures per account and address, growing locks,
  * reset on success, parallel attempts; with a controlled clock where the test needs one.
  */
-import { throttleAddress } from "../../lib/users/client-address";
+import { throttleAddress } from "../../lib/client-address";
 import { LoginThrottle } from "../../lib/users/login-throttle";
 import { MemoryThrottleStore } from "../../lib/users/throttle-store";
 
