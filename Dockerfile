@@ -14,8 +14,20 @@ ENV NODE_ENV=production \
 # Only the manifests: this layer is rebuilt when dependencies change, not when the code does.
 # (Every dependency is pure JavaScript today; a native one would need python3/make/g++ here only.)
 COPY package.json package-lock.json ./
+# postinstall (scripts/build-web.ts) finds no Vite in a production install and skips the web build.
+COPY scripts/build-web.ts ./scripts/
 RUN npm ci --omit=dev \
  && npm cache clean --force
+
+# ---- web: the storefront and the backoffice, built with the dev dependencies (Vite) -------------
+FROM node:22-bookworm-slim AS web
+WORKDIR /app
+ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+COPY web ./web
+COPY scripts/build-web.ts ./scripts/
+RUN node --import tsx scripts/build-web.ts
 
 # ---- runtime ------------------------------------------------------------------------------------
 FROM node:22-bookworm-slim AS runtime
@@ -31,6 +43,7 @@ ENV NODE_ENV=production \
 # about 50 MB of RSS under load that two arenas do not (docs/performance.md).
 COPY --from=deps /app/node_modules ./node_modules
 COPY . .
+COPY --from=web /app/dist/web ./dist/web
 RUN mkdir -p /app/data \
  && chown node:node /app/data
 

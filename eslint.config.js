@@ -4,7 +4,7 @@ const tseslint = require("typescript-eslint");
 const prettier = require("eslint-config-prettier");
 
 module.exports = tseslint.config(
-	{ ignores: ["node_modules/", "dist/", "data/", "coverage/", "bench/results.json"] },
+	{ ignores: ["node_modules/", "dist/", "data/", "coverage/", "bench/results.json", "test-artifacts/"] },
 	js.configs.recommended,
 	...tseslint.configs.recommended,
 	prettier,

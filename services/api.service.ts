@@ -27,6 +27,8 @@ import { collectRoutes, sortRoutes, toAliases, type RouteEntry } from "../lib/ga
 import { SecurityHeaders, type FlatHeaders } from "../lib/gateway/security-headers";
 import { SessionDenylist } from "../lib/gateway/session-denylist";
 import { VerifiedTokenCache } from "../lib/gateway/token-cache";
+import { WebApps } from "../lib/gateway/web-apps";
+import { webAppsSettings } from "../lib/gateway/web-apps-settings";
 import { requestScope } from "../lib/request-context";
 import { prometheusText } from "../lib/broker/gateway-prometheus-reporter";
 import { metricsTokenMatches } from "../lib/broker/metrics-privacy";
@@ -146,6 +148,8 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		this.security = new SecurityHeaders({ hstsMaxAge: cfg.hstsMaxAge, trustProxyHops: cfg.trustProxyHops });
 		this.responseCache = new ResponseCache(cfg.responseCacheTtlMs);
 		this.docsAssets = new DocsAssets("/docs", `${V1}/openapi.json`);
+		// The storefront at /, the backoffice at /admin (lib/gateway/web-apps.ts).
+		this.webApps = new WebApps(webAppsSettings());
 		this.inFlight = new Set<Res>();
 		this.draining = null;
 		const prefix = `${cfg.namespace || "shop"}:rl`;
@@ -356,6 +360,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 	methods: {
 		/** Every HTTP request: security headers, the response cache, the deadline, then moleculer-web. */
 		handleHttp(req: Req, res: Res) {
+			if (this.webApps.serve(req, res, this.security.for(req, false))) return;
 			const docs = DOCS_PATHS.some(p => req.url!.startsWith(p));
 			const security: FlatHeaders = this.security.for(req, docs);
 			this.inFlight.add(res);
@@ -619,6 +624,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 
 	async stopped() {
 		await this.drain();
+		await this.webApps.close();
 		await Promise.all(this.rateLimitStores().map((s: RateLimitStore) => s.close().catch(() => undefined)));
 	}
 };
