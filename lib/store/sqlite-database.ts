@@ -11,7 +11,7 @@
  * that fails (a unique clash) rolls back alone; the rest of its batch commits.
  *
  * Explicit transactions (transaction()) are a savepoint in the batch. Their work may await, so while
- * one is open every other operation on this database waits for it (`whenIdle`), and the batch commits
+ * one is open every other operation on this database waits for it (`idle`), and the batch commits
  * after it ends.
  *
  * Durability: WAL with synchronous=NORMAL. A commit is in the OS's hands when it returns, so a killed
@@ -113,13 +113,16 @@ export class SqliteDatabase {
 		return stmt;
 	}
 
-	/** Resolves when no transaction is open; operations outside a transaction wait here first. */
-	async whenIdle(): Promise<void> {
-		if (!this.busy) return;
+	/**
+	 * Null when no transaction is open, else a promise of its end. Callers loop until null and then
+	 * act synchronously: an `await` between the check and the statement would let a transaction begin.
+	 */
+	idle(): Promise<void> | null {
+		if (!this.busy) return null;
 		// The transaction's own work using a store it did not bind would wait for itself for ever.
 		if (inTransaction.getStore() === this.busy)
 			throw new Error("A store of this database was used inside its transaction without tx.bind(store)");
-		while (this.busy) await this.busy;
+		return this.busy;
 	}
 
 	/**
@@ -139,7 +142,7 @@ export class SqliteDatabase {
 	 * SqliteStore's transaction views), and it resolves once its batch is committed.
 	 */
 	async transaction<R>(work: () => Promise<R>): Promise<R> {
-		await this.whenIdle();
+		for (let open = this.idle(); open; open = this.idle()) await open;
 		let end!: () => void;
 		this.busy = new Promise<void>(resolve => (end = resolve));
 		let batch: Batch;

@@ -77,7 +77,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	async disconnect(): Promise<void> {
 		if (!this.connected) return;
 		this.connected = false;
-		await this.database.whenIdle();
+		for (let open = this.database.idle(); open; open = this.database.idle()) await open;
 		this.database.close();
 	}
 
@@ -87,7 +87,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async insert(doc: Omit<T, "id"> & { id?: string }): Promise<T> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		const out: Record<string, unknown> = { id: (doc as { id?: string }).id ?? newId() };
 		const columns = ['"id"'];
 		const params: SqlValue[] = [out.id as string];
@@ -105,19 +105,19 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async findById(id: string): Promise<T | null> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		return this.toDoc(this.database.statement(`SELECT * FROM ${this.table} WHERE "id" = ?`).get(id) as Row | undefined);
 	}
 
 	async findOne(where: Filter): Promise<T | null> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
 		const text = `SELECT * FROM ${this.table} WHERE ${this.sql.where(where, params)} LIMIT 1`;
 		return this.toDoc(this.database.statement(text).get(...params) as Row | undefined);
 	}
 
 	async find(options: FindOptions = {}): Promise<T[]> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
 		let text = `SELECT * FROM ${this.table} WHERE ${this.sql.where(options.where, params)}${this.sql.orderBy(options.sort)}`;
 		if (options.limit || options.offset) {
@@ -129,14 +129,14 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async count(where?: Filter): Promise<number> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
 		const text = `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${this.sql.where(where, params)}`;
 		return Number((this.database.statement(text).get(...params) as { n: number }).n);
 	}
 
 	async updateById(id: string, update: Update, where?: Filter): Promise<T | null> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
 		const set = this.sql.set(update, params);
 		if (!set) return this.findOne({ ...where, id });
@@ -146,7 +146,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async updateMany(where: Filter, update: Update): Promise<number> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
 		const set = this.sql.set(update, params);
 		if (!set) return this.count(where);
@@ -156,13 +156,13 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async removeById(id: string): Promise<boolean> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		const { changes } = await this.write(() => this.database.statement(`DELETE FROM ${this.table} WHERE "id" = ?`).run(id));
 		return Number(changes) > 0;
 	}
 
 	async removeMany(where: Filter): Promise<number> {
-		await this.ready();
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
 		const text = `DELETE FROM ${this.table} WHERE ${this.sql.where(where, params)}`;
 		const { changes } = await this.write(() => this.database.statement(text).run(...params));
@@ -185,14 +185,19 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 				return view as unknown as Store<U>;
 			}
 		};
-		await this.ready();
+		if (!this.connected) throw new Error(`${this.collection} store is not connected`);
 		return this.database.transaction(() => work(scope));
 	}
 
-	/** Waits while another caller's transaction is open (statements of that transaction pass). */
-	private async ready(): Promise<void> {
+	/**
+	 * While another caller's transaction is open, the promise of its end (statements of that
+	 * transaction pass); null when the caller may run its statement now. Callers loop until null and
+	 * then run their statement without awaiting anything in between: a transaction that began meanwhile
+	 * would otherwise take the statement in (and undo it with its own rollback).
+	 */
+	private ready(): Promise<void> | null {
 		if (!this.connected) throw new Error(`${this.collection} store is not connected`);
-		if (!this.inTransaction) await this.database.whenIdle();
+		return this.inTransaction ? null : this.database.idle();
 	}
 
 	/**

@@ -189,6 +189,40 @@ function contract(label: string, open: Target, { transactions = true } = {}) {
 				await store.removeMany({ category: "tx" });
 			});
 
+		if (transactions)
+			it("keeps transactions started in the same turn apart: one failing undoes only its own writes", async () => {
+				const insertOnce = () =>
+					store.transaction(async tx => {
+						const view = tx.bind(store);
+						const doc = await view.insert({
+							sku: "TX-SAME",
+							name: "Same turn",
+							category: "tx2",
+							priceMinor: 1,
+							available: 1,
+							reserved: 0
+						});
+						await view.updateById(doc.id, { inc: { available: 1 } });
+						return doc.id;
+					});
+				// Plain writes in the same turn must not be taken into (and rolled back with) the failing one either.
+				const [first, second, plain] = await Promise.allSettled([
+					insertOnce(),
+					insertOnce(),
+					store.insert({ name: "Plain", category: "tx2", priceMinor: 1, available: 0, reserved: 0 })
+				]);
+				expect(first.status).toBe("fulfilled");
+				expect(second.status === "rejected" && second.reason instanceof DuplicateKeyError).toBe(true);
+				expect(plain.status).toBe("fulfilled");
+				expect((await store.find({ where: { category: "tx2" }, sort: [["name", "asc"]] })).map(d => [d.name, d.available])).toEqual(
+					[
+						["Plain", 0],
+						["Same turn", 2]
+					]
+				);
+				await store.removeMany({ category: "tx2" });
+			});
+
 		it("answers a ping", async () => {
 			await expect(store.ping()).resolves.toBeUndefined();
 		});
