@@ -7,6 +7,7 @@ import path from "node:path";
 import type { ServiceSchema } from "moleculer";
 import { loadConfig, serviceDbUri } from "../lib/config";
 import { maskUri } from "../lib/mask-uri";
+import { prepareServiceSchema } from "../lib/migrations/schema-gate";
 import { importNedbDataDir } from "../lib/store/nedb-import";
 import { createStores, embeddedDatabaseFile, type CollectionSpec, type Doc, type Store, type TransactionScope } from "../lib/store";
 
@@ -56,6 +57,8 @@ export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
 
 		async started() {
 			const { dbConnectTimeoutMs } = loadConfig();
+			// In production a database server's schema is the migrations': applied now (MIGRATE_ON_START) or checked.
+			await prepareServiceSchema(this.name, serviceDbUri(this.name), this.logger);
 			try {
 				for (const store of Object.values(this.stores as Record<string, Store>)) {
 					await withTimeout(store.connect(), dbConnectTimeoutMs + 1000, `connecting ${store.collection}`);

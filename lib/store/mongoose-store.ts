@@ -7,6 +7,7 @@
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from "mongoose";
 import MongooseAdapter from "moleculer-db-adapter-mongoose";
 import { newId } from "../ids";
+import { schemaOwnedByMigrations } from "../migrations/settings";
 import { toMongoFilter, toMongoUpdate } from "./mongo-filter";
 import {
 	DuplicateKeyError,
@@ -101,7 +102,16 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 			// An optional unique field may be absent on many documents, as in NeDB and SQL (NULLs differ).
 			if (f.unique) definition[name] = { ...(definition[name] as object), index: { unique: true, sparse: !f.required } };
 		}
-		const schema = new Schema(definition, { versionKey: false, strict: true, minimize: false, collection: this.spec.name });
+		// In production the indexes are the migrations' (lib/migrations); elsewhere Mongoose creates missing ones.
+		const autoIndex = !schemaOwnedByMigrations(this.uri);
+		const schema = new Schema(definition, {
+			versionKey: false,
+			strict: true,
+			minimize: false,
+			collection: this.spec.name,
+			autoIndex,
+			autoCreate: autoIndex
+		});
 		for (const idx of this.spec.indexes ?? []) {
 			schema.index(Object.fromEntries(idx.fields.map(f => [f, 1])), { unique: !!idx.unique });
 		}
@@ -112,7 +122,7 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 		adapter.model = this.conn.models[this.spec.name] ?? this.conn.model(this.spec.name, schema);
 		adapter.conn = this.conn;
 		this.model = adapter.model;
-		await this.model.init().catch(() => undefined);
+		if (autoIndex) await this.model.init().catch(() => undefined);
 	}
 
 	async disconnect(): Promise<void> {

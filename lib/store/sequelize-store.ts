@@ -15,6 +15,7 @@ import {
 } from "sequelize";
 import SqlAdapter from "moleculer-db-adapter-sequelize";
 import { newId } from "../ids";
+import { schemaOwnedByMigrations } from "../migrations/settings";
 import {
 	DuplicateKeyError,
 	type CollectionSpec,
@@ -140,7 +141,8 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 		adapter.init(null, fakeService);
 		try {
 			await adapter.connect();
-			await syncTable(fakeService.model);
+			// In production the tables are the migrations' (lib/migrations); elsewhere missing ones are created here.
+			if (!schemaOwnedByMigrations(this.uri)) await syncTable(fakeService.model);
 		} catch (err) {
 			this.sequelize = null;
 			await release(this.uri);
