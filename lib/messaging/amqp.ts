@@ -155,6 +155,30 @@ export class AmqpClient {
 	}
 
 	/**
+	 * Messages ready and consumers of each queue (a passive declare on a channel of its own, closed
+	 * after); null while not connected. A queue that does not exist fails the whole check.
+	 */
+	async inspectQueues(queues: readonly string[]): Promise<Array<{ queue: string; messages: number; consumers: number }> | null> {
+		const model = this.model;
+		if (!model) return null;
+		const ch = await model.createChannel();
+		// A failed check closes the channel with an error event; the rejected checkQueue reports it.
+		ch.on("error", () => undefined);
+		try {
+			const found = [];
+			for (const queue of queues) {
+				const { messageCount, consumerCount } = await ch.checkQueue(queue).catch((err: Error) => {
+					throw new Error(`checking RabbitMQ queue ${queue} failed: ${err.message}`);
+				});
+				found.push({ queue, messages: messageCount, consumers: consumerCount });
+			}
+			return found;
+		} finally {
+			await ch.close().catch(() => undefined);
+		}
+	}
+
+	/**
 	 * Connects; resolves after the first attempt whatever its outcome, so that a broker that is down
 	 * does not stop the node from starting: the client keeps trying in the background.
 	 */

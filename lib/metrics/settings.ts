@@ -1,0 +1,16 @@
+/**
+ * Tunables of the business metrics (lib/metrics/), read when a service with the metrics mixin
+ * starts. METRICS_POLL_INTERVAL_MS (15000): how often the figures read rather than counted are
+ * refreshed: orders by status and items in low stock (indexed counts in the owning service's own
+ * store), RabbitMQ queue depths and Kafka consumer lag; 0 turns those polls off (the counters and
+ * the checkout histogram, kept from events, stay).
+ */
+import type { Env } from "../config";
+
+export function metricsSettings(env: Env = process.env) {
+	const raw = env.METRICS_POLL_INTERVAL_MS;
+	const pollIntervalMs = raw === undefined || raw === "" ? 15_000 : Number(raw);
+	if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 0)
+		throw new Error(`Invalid METRICS_POLL_INTERVAL_MS in configuration: "${raw}" (a number of milliseconds, at least 0)`);
+	return { pollIntervalMs };
+}

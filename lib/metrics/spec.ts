@@ -1,0 +1,57 @@
+/**
+ * How a service declares its business metrics (mixins/metrics.mixin.ts runs them): the metrics it
+ * exports, the domain events it counts (from the Moleculer bus, so nothing is added to the
+ * request path) and what it reads periodically (its own store, a broker).
+ */
+import type { DomainEvent } from "../events";
+
+export type Labels = Record<string, string | number | null>;
+
+/** What a collector needs of Moleculer's metric registry. */
+export interface MetricSink {
+	increment(name: string, labels?: Labels, value?: number): void;
+	set(name: string, value: number, labels?: Labels): void;
+	observe(name: string, value: number, labels?: Labels): void;
+}
+
+export interface MetricDefinition {
+	type: "counter" | "gauge" | "histogram";
+	/** Moleculer's dotted name; Prometheus shows it with underscores (`shop.orders` -> `shop_orders`). */
+	name: string;
+	labelNames?: string[];
+	/** Histograms: the upper bounds of their buckets. */
+	buckets?: number[];
+	description: string;
+}
+
+/** A periodic reading, and what it holds open between readings. */
+export interface Poller {
+	poll(): Promise<void>;
+	close?(): Promise<void>;
+}
+
+/** One domain's business metrics. */
+export interface MetricsSpec<S = unknown> {
+	metrics: MetricDefinition[];
+	/** Records an event of each type (never throws: a malformed event is skipped). */
+	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each recorder checks the data it reads
+	events?: Record<string, (event: DomainEvent<any>, sink: MetricSink) => void>;
+	/** Built when the service started, polled every METRICS_POLL_INTERVAL_MS; null when there is nothing to read here. */
+	poller?(service: S, sink: MetricSink): Poller | null;
+}
+
+/** Remembers the last keys seen, so an event announced again (a re-drive, a redelivery) is counted once on this node. */
+export class RecentKeys {
+	private readonly keys = new Set<string>();
+	constructor(private readonly capacity = 10_000) {}
+
+	/** True the first time a key is offered (while it is among the last `capacity` keys). */
+	first(key: string): boolean {
+		if (this.keys.has(key)) return false;
+		this.keys.add(key);
+		if (this.keys.size > this.capacity) this.keys.delete(this.keys.values().next().value as string);
+		return true;
+	}
+}
+
+export const isText = (v: unknown): v is string => typeof v === "string" && v.length > 0;
