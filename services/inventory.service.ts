@@ -60,6 +60,8 @@ import { assertProductExists } from "../lib/inventory/product-exists";
 import { toPublicItem, toPublicMovement } from "../lib/inventory/shape";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
+import { inventoryMetrics } from "../lib/metrics/business-metrics";
+import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
 
@@ -86,6 +88,7 @@ type InventoryThis = Service & DbThis & InventoryState & InventoryMethods;
 const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, DbThis & InventoryState, InventoryThis> = {
 	name: "inventory",
 	mixins: [
+		MetricsMixin(inventoryMetrics()),
 		DbMixin(COLLECTIONS),
 		MessagingMixin<InventoryThis>({
 			consumers: [

@@ -41,6 +41,8 @@ import { TtlCache } from "../lib/notifications/ttl-cache";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin, type MessagingThis } from "../mixins/messaging.mixin"; // issue 4: low stock from the Redis stream
 import { RetentionMixin } from "../mixins/retention.mixin";
+import { notificationMetrics } from "../lib/metrics/business-metrics";
+import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
 
@@ -89,6 +91,7 @@ function orderEventHandler(this: NotificationsThis, ctx: EventCtx<OrderEventData
 const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMethods, DbThis & NotificationsState, NotificationsThis> = {
 	name: "notifications",
 	mixins: [
+		MetricsMixin(notificationMetrics()),
 		// Sent bodies, old records and old mbox files (lib/notifications/retention.ts); action sweepRetention.
 		// Before DbMixin, so a sweep under way ends before the stores close.
 		RetentionMixin<NotificationsThis>(function () {

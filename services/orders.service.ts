@@ -50,6 +50,9 @@ import { reconcileOnce, type ReconcileResult } from "../lib/orders/reconciler";
 import { orderSettings } from "../lib/orders/settings";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin, type MessageConsumer } from "../mixins/messaging.mixin";
+import { brokerMetrics } from "../lib/metrics/broker-metrics";
+import { orderMetrics } from "../lib/metrics/business-metrics";
+import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 
 type Meta = RequestMeta & { $location?: string };
@@ -95,6 +98,7 @@ const consumer = (
 const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis & OrdersState, OrdersThis> = {
 	name: "orders",
 	mixins: [
+		MetricsMixin(orderMetrics(), brokerMetrics()),
 		DbMixin([ordersCollection]),
 		MessagingMixin<OrdersThis>({
 			consumers: [

@@ -25,6 +25,8 @@ import { paymentSettings } from "../lib/payments/settings";
 import { SimulatedCardProvider, type TokenizedCard } from "../lib/payments/simulated-provider";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
+import { paymentMetrics } from "../lib/metrics/business-metrics";
+import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
 
@@ -81,6 +83,7 @@ function chargeRequestOf(data: OrderConfirmedData | undefined): ChargeRequest | 
 const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbThis & PaymentsState, PaymentsThis> = {
 	name: "payments",
 	mixins: [
+		MetricsMixin(paymentMetrics()),
 		DbMixin(COLLECTIONS),
 		MessagingMixin<PaymentsThis>({
 			consumers: [
