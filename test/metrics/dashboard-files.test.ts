@@ -11,6 +11,7 @@ import path from "node:path";
 import { inCI } from "../helpers/servers";
 import { RULES_FILE, dashboardExprs, loadDashboard, loadRules, metricNamesIn, metricsUsed } from "./support";
 
+const CONFIG_FILE = path.join(path.dirname(RULES_FILE), "prometheus.yml");
 const PROMTOOL = ["/usr/bin/promtool", "/usr/local/bin/promtool"].find(p => fs.existsSync(p));
 const DURATION = /^(\d+(ms|s|m|h|d|w|y))+$/;
 const SEVERITIES = ["critical", "warning", "info"];
@@ -131,5 +132,20 @@ describe("the Prometheus alert rules (deploy/prometheus/alerts.yml)", () => {
 		const bad = await promtool("check", "rules", broken);
 		expect(bad.code).not.toBe(0);
 		fs.rmSync(path.dirname(broken), { recursive: true, force: true });
+	});
+
+	(PROMTOOL ? it : inCI ? it : it.skip)("are loaded by the example configuration, which passes `promtool check config`", async () => {
+		if (!PROMTOOL) throw new Error("promtool is not installed (apt-get install prometheus), and CI=true forbids skipping");
+		// Checked where its token file exists, as an operator's Prometheus would have it.
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "prometheus-"));
+		try {
+			for (const file of [CONFIG_FILE, RULES_FILE]) fs.copyFileSync(file, path.join(dir, path.basename(file)));
+			fs.writeFileSync(path.join(dir, "shop-metrics-token"), "a-token\n");
+			const checked = await promtool("check", "config", path.join(dir, "prometheus.yml"));
+			expect(checked.out).toMatch(/SUCCESS: \d+ rules found/);
+			expect(checked.code).toBe(0);
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
 	});
 });
