@@ -13,9 +13,9 @@
  * available stock reached 0). Payment events name only the order: its owner is learned from the
  * order.* events (every node sees them) or, failing that, read from orders.
  */
-import type { Server } from "node:http";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { DomainEvent } from "../lib/events";
+import { localGateway } from "../lib/gateway/extension-point";
 import { jwtSecret } from "../lib/jwt";
 import { ADMIN_EVENTS, CUSTOMER_EVENTS, STOCK_EVENTS, audienceOf, publicData } from "../lib/realtime/audience";
 import { RealtimeHub, type OutgoingEvent } from "../lib/realtime/hub";
@@ -40,11 +40,6 @@ interface RealtimeMethods {
 }
 
 type RealtimeThis = Service & RealtimeState & RealtimeMethods;
-
-interface GatewayService {
-	server?: Server;
-	denylist?: { has(sid: string): boolean };
-}
 
 const text = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 const UNAVAILABLE_DEDUP_MS = 5000;
@@ -179,9 +174,9 @@ const RealtimeService: ServiceSchema<ServiceSettingSchema, RealtimeMethods, Real
 	},
 
 	started(this: RealtimeThis) {
-		// The gateway creates its HTTP server when it is created, so it exists whichever service starts first.
-		const api = this.broker.getLocalService("api") as unknown as GatewayService | undefined;
-		if (!api?.server) {
+		// The gateway publishes its extension point when it is created, so it is there whichever service starts first.
+		const gateway = localGateway(this.broker);
+		if (!gateway) {
 			this.logger.warn(
 				"No gateway (api service) in this process: /ws is not served on this node. Run realtime beside api (SERVICES=api,realtime)."
 			);
@@ -191,11 +186,11 @@ const RealtimeService: ServiceSchema<ServiceSettingSchema, RealtimeMethods, Real
 		this.hub = new RealtimeHub({
 			settings,
 			secret: jwtSecret(msg => this.logger.warn(msg)),
-			// The gateway's denylist of ended sessions, when it has one.
-			isRevoked: sid => api.denylist?.has(sid) === true,
+			// The gateway's denylist of ended sessions.
+			isRevoked: sid => gateway.isSessionRevoked(sid),
 			logger: this.logger
 		});
-		this.hub.attach(api.server);
+		this.hub.attach(gateway);
 		this.logger.info(`WebSocket endpoint ${settings.path} attached to the gateway's server`);
 	},
 

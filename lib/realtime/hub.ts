@@ -1,6 +1,7 @@
 /**
  * The WebSocket endpoint on the gateway's HTTP server: the `ws` package in `noServer` mode, fed by
- * the server's `upgrade` event for one path (moleculer-web 0.11 never sees upgrades).
+ * the upgrade requests of one path through the gateway's extension point
+ * (lib/gateway/extension-point.ts; moleculer-web 0.11 never sees upgrades).
  *
  * Authentication with the access token, either in the query (`/ws?token=...`: a bad token refuses
  * the upgrade with 401) or as the first message `{"type":"auth","token":"..."}` within the auth
@@ -16,9 +17,10 @@
  * per signed-in user; a socket beyond one is closed with 1008 (policy violation) and a reason naming
  * the cap. A socket counts from its opening (address) and its authentication (user) until it closes.
  */
-import type { IncomingMessage, Server } from "node:http";
+import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocket, WebSocketServer, type RawData } from "ws";
+import type { GatewayExtensionPoint } from "../gateway/extension-point";
 import { clientIp } from "../gateway/rate-limit";
 import { verifyAccessToken } from "../jwt";
 import { throttleAddress } from "../client-address";
@@ -82,41 +84,29 @@ export class RealtimeHub {
 	private readonly admins = new Set<Client>();
 	/** Open sockets per client address. */
 	private readonly byAddress = new Map<string, number>();
-	private server: Server | null = null;
 	private heartbeat?: NodeJS.Timeout;
-	private restoreClose?: () => void;
-	private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head);
+	private detach?: () => void;
 
 	constructor(private readonly opts: HubOptions) {
 		this.wss = new WebSocketServer({ noServer: true, clientTracking: false, maxPayload: opts.settings.maxMessageBytes });
 	}
 
-	attach(server: Server): void {
-		this.server = server;
-		server.on("upgrade", this.onUpgrade);
+	attach(gateway: GatewayExtensionPoint): void {
 		// The gateway drains on shutdown with server.close(), which waits for every connection, and
-		// upgraded sockets count while closeAllConnections() does not reach them: a closing server
-		// closes the WebSockets first, whichever service stops first.
-		const close = server.close;
-		const closeSockets = () => this.close();
-		const closeWithSockets = function (this: Server, callback?: (err?: Error) => void) {
-			closeSockets();
-			return close.call(this, callback);
-		} as Server["close"];
-		this.restoreClose = () => {
-			if (server.close === closeWithSockets) server.close = close;
-		};
-		server.close = closeWithSockets;
+		// upgraded sockets count while closeAllConnections() does not reach them: the gateway asks
+		// this hub to close them first (`close`), whichever service stops first.
+		this.detach = gateway.handleUpgrades(this.opts.settings.path, {
+			upgrade: (req, socket, head) => this.upgrade(req, socket, head),
+			close: () => this.close()
+		});
 		this.heartbeat = setInterval(() => this.beat(), this.opts.settings.pingIntervalMs);
 		this.heartbeat.unref();
 	}
 
 	/** Stops accepting upgrades and closes every socket (1001: going away). */
 	close(): void {
-		this.server?.off("upgrade", this.onUpgrade);
-		this.restoreClose?.();
-		this.restoreClose = undefined;
-		this.server = null;
+		this.detach?.();
+		this.detach = undefined;
 		if (this.heartbeat) clearInterval(this.heartbeat);
 		for (const c of this.clients) this.drop(c, 1001, "server shutting down");
 		this.wss.close();
@@ -167,11 +157,6 @@ export class RealtimeHub {
 
 	private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
 		const url = new URL(req.url ?? "/", "http://localhost");
-		if (url.pathname !== this.opts.settings.path) {
-			// Someone else may serve other paths on this server; if nobody does, do not leave the socket hanging.
-			if (this.server && this.server.listenerCount("upgrade") <= 1) socket.destroy();
-			return;
-		}
 		const token = url.searchParams.get("token");
 		let user: RealtimeUser | null = null;
 		if (token !== null) {
