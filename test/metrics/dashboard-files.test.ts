@@ -134,6 +134,13 @@ describe("the Prometheus alert rules (deploy/prometheus/alerts.yml)", () => {
 		fs.rmSync(path.dirname(broken), { recursive: true, force: true });
 	});
 
+	(PROMTOOL ? it : inCI ? it : it.skip)("fire as their unit tests expect (`promtool test rules`)", async () => {
+		if (!PROMTOOL) throw new Error("promtool is not installed (apt-get install prometheus), and CI=true forbids skipping");
+		const tested = await promtool("test", "rules", path.join(path.dirname(RULES_FILE), "alerts.test.yml"));
+		expect(tested.out).toMatch(/SUCCESS/);
+		expect(tested.code).toBe(0);
+	});
+
 	(PROMTOOL ? it : inCI ? it : it.skip)("are loaded by the example configuration, which passes `promtool check config`", async () => {
 		if (!PROMTOOL) throw new Error("promtool is not installed (apt-get install prometheus), and CI=true forbids skipping");
 		// Checked where its token file exists, as an operator's Prometheus would have it.
