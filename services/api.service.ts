@@ -212,7 +212,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		},
 
 		servedServiceNames(): string[] {
-			return this.servedSchemas().map(s => s.name!);
+			return (this.servedSchemas() as ServiceSchema[]).map(s => s.name);
 		},
 
 		/** Every HTTP request: security headers, the response cache, the deadline, then moleculer-web. */
