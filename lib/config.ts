@@ -90,6 +90,12 @@ export function loadConfig(env: Env = process.env) {
 		requestTimeoutMs: int(env.REQUEST_TIMEOUT_MS, 10_000),
 		dbConnectTimeoutMs: int(env.DB_CONNECT_TIMEOUT_MS, 5_000),
 		metricsPort: env.METRICS_PORT ? int(env.METRICS_PORT, 3030) : null,
+		/** The outbox relay (lib/outbox): how often it looks for events to (re)deliver. */
+		outboxPollMs: int(env.OUTBOX_POLL_MS, 1_000),
+		/** How long an event waits for the node that recorded it before another relay delivers it. */
+		outboxLeaseMs: int(env.OUTBOX_LEASE_MS, 10_000),
+		/** The longest wait between two delivery attempts of one event (the backoff doubles up to it). */
+		outboxRetryMaxMs: int(env.OUTBOX_RETRY_MAX_MS, 60_000),
 		/** How often inventory audits reserved stock against live reservations (0: never by itself). */
 		stockAuditIntervalMs: int(env.STOCK_AUDIT_INTERVAL_MS, 600_000),
 		/**
@@ -107,7 +113,9 @@ export function loadConfig(env: Env = process.env) {
 		/** The day files DATA_DIR/mail/<UTC day>.mbox written without SMTP_URL. */
 		retentionMailDays: atLeast(env, "RETENTION_MAIL_DAYS", 14, 0),
 		/** Ended sessions (refresh tokens expired or revoked), counted from the end; never less than JWT_ACCESS_TTL. */
-		retentionSessionDays: atLeast(env, "RETENTION_SESSION_DAYS", 7, 0)
+		retentionSessionDays: atLeast(env, "RETENTION_SESSION_DAYS", 7, 0),
+		/** The ids of handled events (lib/outbox/inbox.ts), counted from handling: longer than any redelivery. */
+		retentionHandledEventsDays: atLeast(env, "RETENTION_HANDLED_EVENTS_DAYS", 7, 0)
 	};
 }
 

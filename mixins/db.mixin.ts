@@ -2,6 +2,8 @@
  * Gives a service its own collections on the database its environment names:
  * `<SERVICE>_DB_URI`, else `DB_URI`, else the embedded SQLite database DATA_DIR/<service>/store.sqlite.
  * A database that cannot be reached at start fails the service at once with one clear line.
+ * With `{ outbox: true }` the service also gets its outbox and inbox tables (lib/outbox/): domain
+ * events are recorded with the changes they announce (`this.outbox.write`) and relayed after.
  */
 import path from "node:path";
 import type { ServiceSchema } from "moleculer";
@@ -9,6 +11,10 @@ import { loadConfig, serviceDbUri } from "../lib/config";
 import { maskUri } from "../lib/mask-uri";
 import { prepareServiceSchema } from "../lib/migrations/schema-gate";
 import { importNedbDataDir } from "../lib/store/nedb-import";
+import { handledEventsCollection, outboxCollection, type HandledRecord, type OutboxRecord } from "../lib/outbox/collections";
+import type { Inbox } from "../lib/outbox/inbox";
+import type { Outbox } from "../lib/outbox/outbox";
+import { createServiceOutbox } from "../lib/outbox/service-outbox";
 import { createStores, embeddedDatabaseFile, type CollectionSpec, type Doc, type Store, type TransactionScope } from "../lib/store";
 
 export interface DbThis {
@@ -21,6 +27,10 @@ export interface DbThis {
 	/** One transaction over this service's collections (they share one database). */
 	transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R>;
 	dbHealth(): Promise<void>;
+	/** With `{ outbox: true }`: records this service's events with its writes, and relays them. */
+	outbox: Outbox;
+	/** With `{ outbox: true }`: the ids of the events this service's consumers handled. */
+	inbox: Inbox;
 }
 
 export class DatabaseUnavailableError extends Error {
@@ -40,9 +50,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
+export function DbMixin(own: CollectionSpec[], opts: { outbox?: boolean } = {}): Partial<ServiceSchema> {
 	return {
 		created() {
+			const collections = opts.outbox ? [...own, outboxCollection(this.name), handledEventsCollection(this.name)] : own;
 			const config = loadConfig();
 			const uri = serviceDbUri(this.name);
 			const dataDir = config.dataDir === path.resolve(":memory:") ? null : path.join(config.dataDir, this.name);
@@ -53,6 +64,17 @@ export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
 					: "embedded SQLite in memory";
 			this.stores = createStores(collections, { uri, dataDir, connectTimeoutMs: config.dbConnectTimeoutMs });
 			this.embeddedDir = uri ? null : dataDir;
+			if (opts.outbox)
+				Object.assign(
+					this,
+					createServiceOutbox(
+						this.broker,
+						this.name,
+						this.stores[outboxCollection(this.name).name] as Store<OutboxRecord>,
+						this.stores[handledEventsCollection(this.name).name] as Store<HandledRecord>,
+						this.logger
+					)
+				);
 		},
 
 		async started() {
@@ -70,9 +92,11 @@ export function DbMixin(collections: CollectionSpec[]): Partial<ServiceSchema> {
 			this.logger.info(`Connected to ${this.dbDescription}`);
 			// Data directories of releases up to 0.1.0 hold NeDB files: imported once, then kept renamed.
 			if (this.embeddedDir) await importNedbDataDir(this.embeddedDir, this.stores, this.logger);
+			(this.outbox as Outbox | undefined)?.start();
 		},
 
 		async stopped() {
+			await (this.outbox as Outbox | undefined)?.stop();
 			await Promise.all(Object.values(this.stores as Record<string, Store>).map(s => s.disconnect()));
 		},
 

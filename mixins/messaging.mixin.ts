@@ -12,6 +12,10 @@
  * still reaches every other listener) and the work comes from the broker instead, so it runs once:
  * on the broker's delivery, with a context carrying the event's correlation id as request id.
  *
+ * Every handler runs at most once per event id (lib/outbox/inbox.ts): on a service with an outbox,
+ * an event already handled is skipped, and its id is recorded once the handler succeeded or failed
+ * for good (a client error, which a redelivery would only repeat).
+ *
  * A handler throws to say it failed. From the bus, the failure is logged (warn for a client
  * error, which no retry cures; error otherwise) and never reaches the emitter. From a broker, the
  * message is retried with backoff and dead-lettered in the end (lib/messaging/amqp.ts, kafka.ts,
@@ -26,6 +30,7 @@ import { describeError, isPermanent } from "../lib/messaging/envelope";
 import { MessagingHub, type ConsumerSource } from "../lib/messaging/hub";
 import type { QueueName, TopicName } from "../lib/messaging/routes";
 import type { Delivery } from "../lib/messaging/types";
+import type { Inbox } from "../lib/outbox/inbox";
 import { requestScope } from "../lib/request-context";
 
 export interface MessageConsumer<S = Service> extends ConsumerSource {
@@ -49,7 +54,25 @@ export interface MessagingThis {
 	consumesFromBroker(event: string): boolean;
 }
 
-type Self = Service & MessagingThis;
+type Self = Service & MessagingThis & { inbox?: Inbox };
+
+/** Runs a consumer's handler unless this service already handled the event, and records it after. */
+async function handleOnce(this: Self, c: MessageConsumer<Self>, ctx: Context<DomainEvent<unknown>>): Promise<void> {
+	const inbox = this.inbox;
+	const id = ctx.params?.id;
+	if (!inbox || typeof id !== "string" || !id) return c.handler.call(this, ctx);
+	if (await inbox.handled(id)) {
+		this.logger.debug(`${ctx.eventName} ${id} was handled already; skipped`);
+		return;
+	}
+	try {
+		await c.handler.call(this, ctx);
+	} catch (err) {
+		if (isPermanent(err)) await inbox.markHandled(id).catch(() => undefined);
+		throw err;
+	}
+	await inbox.markHandled(id);
+}
 
 /** Meta of a context built for a broker delivery. */
 export interface DeliveryMeta {
@@ -96,9 +119,7 @@ export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<
 					ctx.eventName = event.type;
 					ctx.eventType = "emit";
 					ctx.service = this;
-					return requestScope.run({ requestId: ctx.requestID ?? undefined }, async () => {
-						await c.handler.call(this, ctx);
-					});
+					return requestScope.run({ requestId: ctx.requestID ?? undefined }, () => handleOnce.call(this, c, ctx));
 				}
 			}))
 		);
@@ -119,7 +140,7 @@ export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<
 				// The broker delivers this work; the bus event is for the other listeners.
 				if (this.messaging?.takesOver(c)) return;
 				try {
-					await c.handler.call(this, ctx);
+					await handleOnce.call(this, c, ctx);
 				} catch (err) {
 					this.logger[isPermanent(err) ? "warn" : "error"](
 						`Handling ${ctx.eventName} ${ctx.params?.id ?? ""} (${ctx.params?.subject ?? ""}) failed: ${describeError(err)}`

@@ -15,6 +15,7 @@
  */
 import type { Service, ServiceSchema } from "moleculer";
 import { loadConfig } from "../lib/config";
+import type { Inbox } from "../lib/outbox/inbox";
 import type { RetentionRule } from "../lib/retention/rule";
 import { describeCounts, sweepRules, type SweepCounts } from "../lib/retention/sweep";
 
@@ -37,8 +38,11 @@ const FIRST_SWEEP_DELAY_MS = 10_000;
 
 export function RetentionMixin<S = Service>(rules: (this: S) => RetentionRule[]): Partial<ServiceSchema> {
 	async function sweepNow(this: Self): Promise<SweepCounts> {
-		const { retentionBatchSize } = loadConfig();
-		const counts = await sweepRules(rules.call(this as unknown as S), {
+		const { retentionBatchSize, retentionHandledEventsDays } = loadConfig();
+		// A service with an inbox (lib/outbox/inbox.ts) also forgets the ids of events handled long ago.
+		const inbox = (this as Self & { inbox?: Inbox }).inbox;
+		const all = [...rules.call(this as unknown as S), ...(inbox ? [inbox.retentionRule(retentionHandledEventsDays)] : [])];
+		const counts = await sweepRules(all, {
 			batchSize: retentionBatchSize,
 			signal: this.retentionAbort.signal,
 			onError: (rule, err) => this.logger.warn(`Retention of ${rule.name} failed:`, (err as Error)?.message ?? err)

@@ -13,9 +13,8 @@
  * inventory_commit (AMQP_URL).
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { Errors } from "moleculer";
 import { invalidField } from "../lib/errors";
-import { emitDomainEvent, type DomainEvent } from "../lib/events";
+import type { DomainEvent } from "../lib/events";
 import type { Store } from "../lib/store";
 import {
 	COLLECTIONS,
@@ -27,7 +26,7 @@ import {
 	type ReservationDoc
 } from "../lib/inventory/collections";
 import { loadConfig } from "../lib/config";
-import { SOURCE, SYSTEM_ACTOR } from "../lib/inventory/constants";
+import { SYSTEM_ACTOR } from "../lib/inventory/constants";
 import { recordAudit, registerAuditMetrics } from "../lib/inventory/audit-metrics";
 import { auditStock, type AuditResult } from "../lib/inventory/stock-audit";
 import {
@@ -40,7 +39,6 @@ import {
 	type OrderShippedData,
 	type ProductCreatedData
 } from "../lib/inventory/event-handlers";
-import { HandledEvents } from "../lib/inventory/handled-events";
 import { createInventory, type Inventory } from "../lib/inventory/inventory";
 import type { OpContext } from "../lib/inventory/op-context";
 import type { OrderLine } from "../lib/inventory/order-lines";
@@ -58,6 +56,7 @@ import {
 } from "../lib/inventory/params";
 import { assertProductExists } from "../lib/inventory/product-exists";
 import { toPublicItem, toPublicMovement } from "../lib/inventory/shape";
+import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
 import { inventoryMetrics } from "../lib/metrics/business-metrics";
@@ -71,7 +70,6 @@ type EventCtx<T> = Context<DomainEvent<T>, Meta>;
 
 interface InventoryState {
 	inv?: Inventory;
-	handled: HandledEvents;
 	auditTimer?: NodeJS.Timeout;
 	auditing?: Promise<AuditResult>;
 }
@@ -89,7 +87,9 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 	name: "inventory",
 	mixins: [
 		MetricsMixin(inventoryMetrics()),
-		DbMixin(COLLECTIONS),
+		// No rules of its own: it forgets the ids of events handled long ago (lib/outbox/inbox.ts).
+		RetentionMixin(() => []),
+		DbMixin(COLLECTIONS, { outbox: true }),
 		MessagingMixin<InventoryThis>({
 			consumers: [
 				{
@@ -126,7 +126,6 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 	],
 
 	created(this: InventoryThis) {
-		this.handled = new HandledEvents();
 		registerAuditMetrics(this.broker);
 	},
 
@@ -334,7 +333,7 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 					reservations: this.store<ReservationDoc>(reservationsCollection.name) as Store<ReservationDoc>,
 					movements: this.store<MovementDoc>(movementsCollection.name) as Store<MovementDoc>
 				},
-				{ logger: this.logger }
+				{ logger: this.logger, transaction: work => this.outbox.write(work) }
 			);
 			return this.inv;
 		},
@@ -361,26 +360,17 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 		op(this: InventoryThis, ctx: Ctx<unknown>): OpContext {
 			return {
 				actor: ctx.meta.user?.id ?? SYSTEM_ACTOR,
-				emit: (type, subject, data) => emitDomainEvent(ctx, SOURCE, type, subject, data)
+				emit: (type, subject, data) => this.outbox.stage(type, subject, data, ctx.requestID ?? undefined)
 			};
 		},
 
 		/**
-		 * Runs an event handler once per event id (a redelivery is skipped). The id is remembered only
-		 * after success (or a client error, which a redelivery would only repeat), so a redelivery or
-		 * the orders reconciler's re-drive can complete what failed. A failure is thrown to the
-		 * messaging mixin, which logs it (bus) or retries the message (broker).
+		 * Runs an event handler on the envelope's data. A redelivered event is skipped by the messaging
+		 * mixin (lib/outbox/inbox.ts); a failure is thrown to it, which logs it (bus) or retries the
+		 * message (broker), so a redelivery or the orders reconciler's re-drive can complete what failed.
 		 */
 		async handleEvent<T>(this: InventoryThis, ctx: EventCtx<T>, handler: (inv: Inventory, op: OpContext, data: T) => Promise<void>) {
-			const event = ctx.params;
-			if (this.handled.has(event?.id)) return;
-			try {
-				await handler(this.inventory(), this.op(ctx), event.data);
-			} catch (err) {
-				if (err instanceof Errors.MoleculerClientError) this.handled.add(event.id);
-				throw err;
-			}
-			this.handled.add(event.id);
+			await handler(this.inventory(), this.op(ctx), ctx.params.data);
 		}
 	}
 };

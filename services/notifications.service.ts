@@ -17,7 +17,7 @@
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { loadConfig } from "../lib/config";
 import { NotFoundError } from "../lib/errors";
-import { emitDomainEvent, type DomainEvent } from "../lib/events";
+import type { DomainEvent } from "../lib/events";
 import { newId } from "../lib/ids";
 import { DuplicateKeyError, type Filter, type Store } from "../lib/store";
 import { notificationsCollection, type NotificationDoc } from "../lib/notifications/collection";
@@ -46,7 +46,6 @@ import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
 
-const SOURCE = "notifications";
 /** Reading recipients can fail while another node is away: the event is processed again this often. */
 const PROCESS_ATTEMPTS = 4;
 const PROCESS_RETRY_MS = 1000;
@@ -97,7 +96,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 		RetentionMixin<NotificationsThis>(function () {
 			return notificationRetention(this.notifications(), loadConfig());
 		}),
-		DbMixin([notificationsCollection]),
+		DbMixin([notificationsCollection], { outbox: true }),
 		// Issue 4 (messaging): with REDIS_URL, low-stock alerts are read from the stream inventory:low-stock:stream
 		// in consumer group "notifications" (XREADGROUP/XACK, stale entries reclaimed: lib/messaging/redis.ts).
 		MessagingMixin<NotificationsThis>({
@@ -320,7 +319,9 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 					attempts: doc.attempts,
 					...(doc.status === "failed" ? { error: doc.lastError } : {})
 				};
-				emitDomainEvent(this.broker, SOURCE, type, doc.id, data).catch(() => undefined);
+				this.outbox
+					.stage(type, doc.id, data)
+					.catch((err: Error) => this.logger.warn(`Recording ${type} of notification ${doc.id} failed:`, err.message));
 			}
 		});
 		this.logger.info(`Mail goes out as ${this.mailer.description}`);

@@ -14,7 +14,7 @@
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { NotFoundError, UnauthorizedError } from "../lib/errors";
-import { emitDomainEvent, type DomainEvent } from "../lib/events";
+import type { DomainEvent } from "../lib/events";
 import type { Store } from "../lib/store";
 import { canListOrdersOf, canSeeOrder, isAdmin } from "../lib/orders/access";
 import { adminTransition } from "../lib/orders/admin-status";
@@ -33,7 +33,7 @@ import {
 	type FlowDeps
 } from "../lib/orders/flow-handlers";
 import { buildListQuery, type ListParams } from "../lib/orders/list-query";
-import { transitionOrder } from "../lib/orders/order-state";
+import { transitionOrder, type TransitionRequest, type TransitionResult } from "../lib/orders/order-state";
 import { toPublicOrder, type PublicOrder } from "../lib/orders/order-shape";
 import {
 	byIdempotencyKeyParams,
@@ -48,6 +48,7 @@ import { placeOrder, storedIdempotencyKey, type PlaceOrderDeps, type PlaceOrderI
 import type { CatalogProduct } from "../lib/orders/pricing";
 import { reconcileOnce, type ReconcileResult } from "../lib/orders/reconciler";
 import { orderSettings } from "../lib/orders/settings";
+import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin, type MessageConsumer } from "../mixins/messaging.mixin";
 import { brokerMetrics } from "../lib/metrics/broker-metrics";
@@ -75,7 +76,7 @@ interface OrdersMethods {
 	): Promise<{ items: PublicOrder[]; total: number; page: number; pageSize: number }>;
 	placeDeps(ctx: Ctx<unknown>): PlaceOrderDeps;
 	flowDeps(ctx: Context): FlowDeps;
-	announce(ctx: Context | null, order: OrderDoc, previousStatus: OrderStatus): Promise<void>;
+	transition(ctx: Context, id: string, req: TransitionRequest): Promise<TransitionResult>;
 	handleEvent<T>(ctx: EventCtx<T>, handler: (deps: FlowDeps, data: T, by: string) => Promise<void>): Promise<void>;
 	reconcile(olderThanMs?: number, limit?: number): Promise<ReconcileResult>;
 }
@@ -99,7 +100,9 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 	name: "orders",
 	mixins: [
 		MetricsMixin(orderMetrics(), brokerMetrics()),
-		DbMixin([ordersCollection]),
+		// No rules of its own: it forgets the ids of events handled long ago (lib/outbox/inbox.ts).
+		RetentionMixin(() => []),
+		DbMixin([ordersCollection], { outbox: true }),
 		MessagingMixin<OrdersThis>({
 			consumers: [
 				consumer("inventory.reserved", "inventory_reserved", onInventoryReserved),
@@ -136,11 +139,6 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 					ctx.meta.$responseHeaders = { ...ctx.meta.$responseHeaders, "Idempotent-Replayed": "true" };
 					return toPublicOrder(order);
 				}
-				// Not awaited: on the in-process bus emit runs the whole checkout (reserve, charge) before it
-				// returns, which is not this request's business. A lost event is re-driven by the reconciler.
-				emitDomainEvent(ctx, SOURCE, "order.created", order.id, orderCreatedData(order)).catch((err: Error) =>
-					this.logger.error(`Emitting order.created for ${order.id} failed (the reconciler will re-drive it):`, err.message)
-				);
 				return toPublicOrder(order);
 			}
 		},
@@ -183,8 +181,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 				const current = await this.findVisible(ctx, ctx.params.id);
 				const by = ctx.meta.user?.id ?? SOURCE;
 				const request = adminTransition(current.id, current.status, ctx.params.status, by, ctx.params.reason);
-				const { order, previousStatus } = await transitionOrder(this.orders(), current.id, request);
-				await this.announce(ctx, order, previousStatus);
+				const { order } = await this.transition(ctx, current.id, request);
 				return toPublicOrder(order);
 			}
 		},
@@ -201,12 +198,11 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 				const current = await this.findVisible(ctx, ctx.params.id);
 				const user = ctx.meta.user;
 				const byOwner = !user || user.id === current.userId;
-				const { order, previousStatus } = await transitionOrder(this.orders(), current.id, {
+				const { order } = await this.transition(ctx, current.id, {
 					to: "cancelled",
 					by: user?.id ?? SOURCE,
 					cancelReason: byOwner ? "customer" : "admin"
 				});
-				await this.announce(ctx, order, previousStatus);
 				return toPublicOrder(order);
 			}
 		},
@@ -261,6 +257,12 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 				});
 			return {
 				store: this.orders(),
+				insert: doc =>
+					this.outbox.write(async w => {
+						const order = await w.bind(this.orders()).insert(doc);
+						w.stage("order.created", order.id, orderCreatedData(order));
+						return order;
+					}, ctx.requestID ?? undefined),
 				userExists: async userId => {
 					const r = (await ctx.call("users.verify", { id: userId })) as { exists?: boolean; active?: boolean };
 					return !!r?.exists && r.active !== false;
@@ -275,26 +277,21 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 		flowDeps(this: OrdersThis, ctx: Context): FlowDeps {
 			return {
 				store: this.orders(),
-				announce: (order, previousStatus) => this.announce(ctx, order, previousStatus),
+				transition: (orderId, req) => this.transition(ctx, orderId, req),
 				releaseStock: orderId => ctx.call("inventory.releaseOrder", { orderId }),
 				refundPayment: orderId => ctx.call("payments.refundOrder", { orderId }),
 				logger: this.logger
 			};
 		},
 
-		/**
-		 * Emits the order.* event of a transition (on the in-process bus this runs the next step of the
-		 * flow). The transition is stored by then, so a failed emit (a transporter down) is logged, not
-		 * thrown: the caller's request did succeed. Lost order.created/order.confirmed are re-driven by
-		 * the reconciler; the others need a redelivery of the event that caused them.
-		 */
-		async announce(this: OrdersThis, ctx: Context | null, order: OrderDoc, previousStatus: OrderStatus) {
-			const { type, data } = transitionEvent(order, previousStatus);
-			try {
-				await emitDomainEvent(ctx ?? this.broker, SOURCE, type, order.id, data);
-			} catch (err) {
-				this.logger.error(`Order ${order.id} is ${order.status} but emitting ${type} failed:`, (err as Error).message);
-			}
+		/** The only way an order moves: the transition (order-state.ts) and its order.* event in one write. */
+		transition(this: OrdersThis, ctx: Context, id: string, req: TransitionRequest): Promise<TransitionResult> {
+			return this.outbox.write(async w => {
+				const result = await transitionOrder(w.bind(this.orders()), id, req);
+				const { type, data } = transitionEvent(result.order, result.previousStatus);
+				w.stage(type, result.order.id, data);
+				return result;
+			}, ctx.requestID ?? undefined);
 		},
 
 		/**
@@ -320,9 +317,9 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 					this.logger.info(
 						`Reconciler: order ${order.id} is still ${order.status} since ${order.updatedAt}; emitting ${type} again`
 					);
-					await emitDomainEvent(this.broker, SOURCE, type, order.id, data).catch((err: Error) =>
-						this.logger.error(`Re-driving order ${order.id} failed:`, err.message)
-					);
+					await this.outbox
+						.stage(type, order.id, data)
+						.catch((err: Error) => this.logger.error(`Re-driving order ${order.id} failed:`, err.message));
 				},
 				{ olderThanMs: olderThanMs ?? settings.stuckAfterMs, limit: limit ?? settings.reconcileBatch }
 			);

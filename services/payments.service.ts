@@ -12,25 +12,24 @@
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { NotFoundError } from "../lib/errors";
-import { SeenEvents, emitDomainEvent, type DomainEvent } from "../lib/events";
+import type { DomainEvent } from "../lib/events";
 import { toMinor } from "../lib/money";
 import type { Filter, Store } from "../lib/store";
 import type { CardInput } from "../lib/payments/card";
 import { COLLECTIONS, type ChargeDoc, type PaymentDoc, type PaymentMethodDoc } from "../lib/payments/collections";
 import { outcomeEventOf, paymentEventData } from "../lib/payments/event-data";
 import { chargeOrderParams, idParams, listParams, orderIdParams, tokenizeParams } from "../lib/payments/params";
-import { PaymentProcessor, notRefundable, type Announce, type ChargeRequest } from "../lib/payments/payment-processor";
+import { PaymentProcessor, notRefundable, type ChargeRequest, type PaymentWrite } from "../lib/payments/payment-processor";
 import { toPublicPayment, type PublicPayment } from "../lib/payments/public";
 import { paymentSettings } from "../lib/payments/settings";
 import { SimulatedCardProvider, type TokenizedCard } from "../lib/payments/simulated-provider";
+import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
 import { paymentMetrics } from "../lib/metrics/business-metrics";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
-
-const SOURCE = "payments";
 
 type Ctx<P = Record<string, never>> = Context<P, RequestMeta>;
 
@@ -51,12 +50,11 @@ interface OrderCancelledData {
 interface PaymentsState {
 	provider: SimulatedCardProvider;
 	processor: PaymentProcessor;
-	seen: SeenEvents;
 }
 
 interface PaymentsMethods {
 	payments(): Store<PaymentDoc>;
-	announcer(ctx: Context): Announce;
+	paymentWrite(ctx: Context): PaymentWrite;
 	visiblePayment(ctx: Ctx<unknown>, id: string): Promise<PaymentDoc>;
 	reannounceIfLost(ctx: Context, payment: PaymentDoc): Promise<void>;
 }
@@ -84,7 +82,9 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 	name: "payments",
 	mixins: [
 		MetricsMixin(paymentMetrics()),
-		DbMixin(COLLECTIONS),
+		// No rules of its own: it forgets the ids of events handled long ago (lib/outbox/inbox.ts).
+		RetentionMixin(() => []),
+		DbMixin(COLLECTIONS, { outbox: true }),
 		MessagingMixin<PaymentsThis>({
 			consumers: [
 				{
@@ -92,17 +92,15 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 					queue: "order_confirmed",
 					async handler(ctx: Context<DomainEvent<OrderConfirmedData>>) {
 						const event = ctx.params;
-						// The same envelope again is skipped; otherwise idempotent by state (one payment per orderId).
-						if (!event?.id || this.seen.has(event.id)) return;
+						// Idempotent by state too (one payment per orderId): a re-driven order.confirmed charges nothing twice.
 						const request = chargeRequestOf(event.data);
 						if (!request) {
 							this.logger.warn(`order.confirmed ${event.id} carries no usable order data; ignored`);
 							return;
 						}
 						// A failure is thrown: the order stays confirmed until the message is retried (or the reconciler re-drives it).
-						const { payment, settled } = await this.processor.charge(request, this.announcer(ctx));
+						const { payment, settled } = await this.processor.charge(request, this.paymentWrite(ctx));
 						if (!settled) await this.reannounceIfLost(ctx, payment);
-						this.seen.remember(event.id);
 					}
 				},
 				{
@@ -117,7 +115,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 						const payment = await this.payments().findOne({
 							orderId: data.orderId
 						});
-						if (payment?.status === "succeeded") await this.processor.refund(payment, this.announcer(ctx));
+						if (payment?.status === "succeeded") await this.processor.refund(payment, this.paymentWrite(ctx));
 					}
 				}
 			]
@@ -139,7 +137,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 			visibility: "public",
 			params: chargeOrderParams,
 			async handler(this: PaymentsThis, ctx: Ctx<ChargeRequest>): Promise<PublicPayment> {
-				const { payment } = await this.processor.charge(ctx.params, this.announcer(ctx));
+				const { payment } = await this.processor.charge(ctx.params, this.paymentWrite(ctx));
 				return toPublicPayment(payment);
 			}
 		},
@@ -153,7 +151,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 					orderId: ctx.params.orderId
 				});
 				if (!payment) throw new NotFoundError("Payment of order", ctx.params.orderId);
-				return toPublicPayment((await this.processor.refundOrThrow(payment, this.announcer(ctx))).payment);
+				return toPublicPayment((await this.processor.refundOrThrow(payment, this.paymentWrite(ctx))).payment);
 			}
 		},
 
@@ -190,7 +188,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 			async handler(this: PaymentsThis, ctx: Ctx<{ id: string }>): Promise<PublicPayment> {
 				const payment = await this.visiblePayment(ctx, ctx.params.id);
 				const key = ctx.meta.idempotencyKey;
-				const { payment: after, settled } = await this.processor.refund(payment, this.announcer(ctx), key);
+				const { payment: after, settled } = await this.processor.refund(payment, this.paymentWrite(ctx), key);
 				if (!settled && !(key && after.status === "refunded" && after.refundKey === key)) throw notRefundable(after);
 				return toPublicPayment(after);
 			}
@@ -202,8 +200,12 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 			return this.store<PaymentDoc>("payments");
 		},
 
-		announcer(this: PaymentsThis, ctx: Context): Announce {
-			return (type, payment) => emitDomainEvent(ctx, SOURCE, type, payment.id, paymentEventData(type, payment));
+		paymentWrite(this: PaymentsThis, ctx: Context): PaymentWrite {
+			return work =>
+				this.outbox.write(
+					w => work(w.bind(this.payments()), (type, payment) => w.stage(type, payment.id, paymentEventData(type, payment))),
+					ctx.requestID ?? undefined
+				);
 		},
 
 		/** The payment if the caller may see it (owner, admin, or another service); 404 otherwise. */
@@ -224,12 +226,8 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 			if (type !== "payment.succeeded" && type !== "payment.failed") return;
 			if (Date.now() - Date.parse(payment.updatedAt) < paymentSettings().reannounceAfterMs) return;
 			this.logger.info(`Order ${payment.orderId} was confirmed again; announcing ${type} of payment ${payment.id} again`);
-			await this.announcer(ctx)(type, payment);
+			await this.paymentWrite(ctx)(async (_payments, stage) => stage(type, payment));
 		}
-	},
-
-	created(this: PaymentsThis) {
-		this.seen = new SeenEvents();
 	},
 
 	async started(this: PaymentsThis) {

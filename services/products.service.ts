@@ -10,7 +10,6 @@
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { ConflictError, NotFoundError, invalidField } from "../lib/errors";
-import { emitDomainEvent } from "../lib/events";
 import { DuplicateKeyError, type Store } from "../lib/store";
 import { listCategories } from "../lib/products/categories";
 import { productsCollection, type ProductDoc } from "../lib/products/collection";
@@ -22,8 +21,6 @@ import { changedFields, toPublicProduct, toStoredFields, type Product, type Prod
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { CacheCleaner, type CacheCleanerThis } from "../mixins/cache-cleaner.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
-
-const SOURCE = "products";
 
 type CreateParams = ProductInput & { name: string; price: number; stock?: number };
 type HttpMeta = { $statusCode?: number; $location?: string };
@@ -49,7 +46,7 @@ const cache = { ttl: CACHE_TTL_SECONDS, keygen: paramsCacheKey };
 const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbThis & CacheCleanerThis, ProductsThis> = {
 	name: "products",
 	// MessagingMixin: product.* events also go to Kafka's product.events when KAFKA_BROKERS is set.
-	mixins: [DbMixin([productsCollection]), CacheCleaner(["products"]), MessagingMixin()],
+	mixins: [DbMixin([productsCollection], { outbox: true }), CacheCleaner(["products"]), MessagingMixin()],
 
 	actions: {
 		list: {
@@ -117,9 +114,11 @@ const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbTh
 			params: idParams,
 			async handler(this: ProductsThis, ctx: Context<{ id: string }, HttpMeta>) {
 				const doc = await this.findOr404(ctx.params.id);
-				if (!(await this.products().removeById(doc.id))) throw new NotFoundError("Product", doc.id);
+				await this.outbox.write(async w => {
+					if (!(await w.bind(this.products()).removeById(doc.id))) throw new NotFoundError("Product", doc.id);
+					w.stage("product.deleted", doc.id, toPublicProduct(doc));
+				}, ctx.requestID ?? undefined);
 				await this.cacheChanged();
-				await emitDomainEvent(ctx, SOURCE, "product.deleted", doc.id, toPublicProduct(doc));
 				ctx.meta.$statusCode = 204;
 				return null;
 			}
@@ -188,32 +187,41 @@ const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbTh
 				images: [],
 				...input
 			});
-			let doc: ProductDoc;
-			try {
-				doc = await this.products().insert({ ...fields, createdAt: now, updatedAt: now } as Omit<ProductDoc, "id">);
-			} catch (err) {
-				throw skuConflict(err, input.sku);
-			}
-			const product = toPublicProduct(doc);
-			if (stock !== undefined) product.stock = stock;
+			// The product and its product.created (which gives it a stock record) are one write.
+			const product = await this.outbox
+				.write(async w => {
+					const doc = await w
+						.bind(this.products())
+						.insert({ ...fields, createdAt: now, updatedAt: now } as Omit<ProductDoc, "id">);
+					const created = toPublicProduct(doc);
+					if (stock !== undefined) created.stock = stock;
+					w.stage("product.created", doc.id, created);
+					return created;
+				}, ctx.requestID ?? undefined)
+				.catch(err => {
+					throw skuConflict(err, input.sku);
+				});
 			await this.cacheChanged();
-			await emitDomainEvent(ctx, SOURCE, "product.created", doc.id, product);
 			return product;
 		},
 
 		async updateProduct(this: ProductsThis, ctx: Context, doc: ProductDoc, input: ProductInput) {
 			const changes = changedFields(doc, toStoredFields(input));
 			if (!Object.keys(changes).length) return { product: toPublicProduct(doc), changed: false };
-			let updated: ProductDoc | null;
-			try {
-				updated = await this.products().updateById(doc.id, { set: { ...changes, updatedAt: new Date().toISOString() } });
-			} catch (err) {
-				throw skuConflict(err, input.sku);
-			}
-			if (!updated) throw new NotFoundError("Product", doc.id);
-			const product = toPublicProduct(updated);
+			const product = await this.outbox
+				.write(async w => {
+					const updated = await w
+						.bind(this.products())
+						.updateById(doc.id, { set: { ...changes, updatedAt: new Date().toISOString() } });
+					if (!updated) throw new NotFoundError("Product", doc.id);
+					const changedProduct = toPublicProduct(updated);
+					w.stage("product.updated", doc.id, changedProduct);
+					return changedProduct;
+				}, ctx.requestID ?? undefined)
+				.catch(err => {
+					throw skuConflict(err, input.sku);
+				});
 			await this.cacheChanged();
-			await emitDomainEvent(ctx, SOURCE, "product.updated", doc.id, product);
 			return { product, changed: true };
 		}
 	}

@@ -10,19 +10,18 @@
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { NotFoundError } from "../lib/errors";
-import { emitDomainEvent, type DomainEvent } from "../lib/events";
+import type { DomainEvent } from "../lib/events";
 import type { Filter, Store } from "../lib/store";
 import { COLLECTIONS, type ShipmentDoc } from "../lib/shipping/collections";
 import { idParams, listParams, statusParams } from "../lib/shipping/params";
 import { shipmentEventData, toPublicShipment, type PublicShipment } from "../lib/shipping/public";
 import { ShipmentBook } from "../lib/shipping/shipment-book";
 import type { TargetStatus } from "../lib/shipping/transitions";
+import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
-
-const SOURCE = "shipping";
 
 type Ctx<P = Record<string, never>> = Context<P, RequestMeta>;
 
@@ -51,7 +50,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v =
 const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbThis & ShippingState, ShippingThis> = {
 	name: "shipping",
 	mixins: [
-		DbMixin(COLLECTIONS),
+		// No rules of its own: it forgets the ids of events handled long ago (lib/outbox/inbox.ts).
+		RetentionMixin(() => []),
+		DbMixin(COLLECTIONS, { outbox: true }),
 		MessagingMixin<ShippingThis>({
 			consumers: [
 				{
@@ -65,15 +66,17 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 							this.logger.warn(`order.paid ${event?.id} carries no usable order data; ignored`);
 							return;
 						}
-						const { shipment, created } = await this.book.create({
+						const request = {
 							orderId: data.orderId,
 							userId: data.userId,
 							shippingAddress: isObject(data.shippingAddress) ? data.shippingAddress : {}
-						});
-						// A re-drive by the orders reconciler (it never heard of the shipment) is answered even
-						// when the shipment exists: its first announcement may be what was lost.
-						if (created || data.redrive === true)
-							await emitDomainEvent(ctx, SOURCE, "shipment.created", shipment.id, shipmentEventData(shipment));
+						};
+						await this.outbox.write(async w => {
+							const { shipment, created } = await new ShipmentBook(w.bind(this.shipments())).create(request);
+							// A re-drive by the orders reconciler (it never heard of the shipment) is answered even
+							// when the shipment exists: its first announcement may be what was lost.
+							if (created || data.redrive === true) w.stage("shipment.created", shipment.id, shipmentEventData(shipment));
+						}, ctx.requestID ?? undefined);
 					}
 				}
 			]
@@ -110,8 +113,15 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 			params: statusParams,
 			async handler(this: ShippingThis, ctx: Ctx<{ id: string; status: TargetStatus }>): Promise<PublicShipment> {
 				const shipment = await this.visibleShipment(ctx, ctx.params.id);
-				const moved = await this.book.move(shipment, ctx.params.status, ctx.meta.user?.id ?? "system");
-				await emitDomainEvent(ctx, SOURCE, `shipment.${moved.status}`, moved.id, shipmentEventData(moved));
+				const moved = await this.outbox.write(async w => {
+					const after = await new ShipmentBook(w.bind(this.shipments())).move(
+						shipment,
+						ctx.params.status,
+						ctx.meta.user?.id ?? "system"
+					);
+					w.stage(`shipment.${after.status}`, after.id, shipmentEventData(after));
+					return after;
+				}, ctx.requestID ?? undefined);
 				return toPublicShipment(moved);
 			}
 		}

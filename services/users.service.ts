@@ -6,7 +6,6 @@
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { loadConfig } from "../lib/config";
 import { ConflictError, NotFoundError, UnauthorizedError, invalidField } from "../lib/errors";
-import { emitDomainEvent } from "../lib/events";
 import { jwtSecret } from "../lib/jwt";
 import { DAY_MS } from "../lib/retention/rule";
 import { dummyPasswordHash, hashPassword, passwordWeakness, verifyPassword } from "../lib/password";
@@ -73,7 +72,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 		RetentionMixin<UsersThis>(function () {
 			return this.sessions?.retentionRules(loadConfig().retentionSessionDays * DAY_MS) ?? [];
 		}),
-		DbMixin(COLLECTIONS)
+		DbMixin(COLLECTIONS, { outbox: true })
 	],
 
 	actions: {
@@ -89,23 +88,28 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 				// Cheap early answer; the unique index is what decides under concurrency.
 				if (await this.users().findOne({ email })) throw emailTaken();
 				const at = nowIso();
+				const passwordHash = await hashPassword(password);
 				let user: UserDoc;
 				try {
-					user = await this.users().insert({
-						email,
-						name,
-						passwordHash: await hashPassword(password),
-						roles: ["customer"],
-						active: true,
-						createdAt: at,
-						updatedAt: at
-					});
+					// The user and user.registered are one write.
+					user = await this.outbox.write(async w => {
+						const inserted = await w.bind(this.users()).insert({
+							email,
+							name,
+							passwordHash,
+							roles: ["customer"],
+							active: true,
+							createdAt: at,
+							updatedAt: at
+						});
+						w.stage("user.registered", inserted.id, toPublicUser(inserted));
+						return inserted;
+					}, ctx.requestID ?? undefined);
 				} catch (err) {
 					if (err instanceof DuplicateKeyError) throw emailTaken();
 					throw err;
 				}
 				const session = await this.sessions.issue(user);
-				await emitDomainEvent(ctx, "users", "user.registered", user.id, toPublicUser(user));
 				ctx.meta.$statusCode = 201;
 				ctx.meta.$location = "/api/v1/users/me";
 				return this.authResponse(user, session);

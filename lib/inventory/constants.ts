@@ -1,8 +1,5 @@
 /** Fixed values of the inventory domain, in one place. */
 
-/** The `source` of the events this service emits. */
-export const SOURCE = "inventory";
-
 /** Highest quantity accepted anywhere (on-hand, delta, order line), far below Number.MAX_SAFE_INTEGER. */
 export const MAX_QUANTITY = 1_000_000_000;
 

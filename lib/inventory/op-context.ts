@@ -1,6 +1,6 @@
 /** What every mutating inventory operation needs from its caller: who acts, and how to emit events. */
 
-/** Emits one domain event (the service binds it to emitDomainEvent with the action's context). */
+/** Records one domain event in the service's outbox (joining the transaction in progress, if any). */
 export type Emit = (type: string, subject: string, data: unknown) => Promise<unknown>;
 
 export interface OpContext {

@@ -29,13 +29,17 @@
  * and finds it unchanged for RESERVATION_STUCK_AFTER_MS, it takes ownership (conditional on the
  * version), gives back the recorded lines, and runs the reservation again from the start.
  *
+ * Events: each step that settles an outcome records its event (inventory.reserved,
+ * reservation_failed, released, committed) in the same transaction, through the service's outbox
+ * (`transaction` option), so a settled reservation always has its event on the way.
+ *
  * Release (reserved -> released) and commit (reserved -> committed) are one conditional update of
  * the reservation's status, so of two concurrent or repeated calls one does the work and the other
  * answers the state it finds; with it the lines are given back (release) or turned into sold stock
  * (commit: onHand -q, reserved -q, available unchanged).
  */
 import { ConflictError, NotFoundError } from "../errors";
-import { DuplicateKeyError, TransactionsUnsupportedError, type Store } from "../store";
+import { DuplicateKeyError, TransactionsUnsupportedError, type Store, type TransactionScope } from "../store";
 import type { ItemDoc, ReservationDoc, ReservationLine, ReservationStatus } from "./collections";
 import { RESERVATION_STUCK_AFTER_MS } from "./constants";
 import { nowIso, type OpContext } from "./op-context";
@@ -54,9 +58,17 @@ export interface Logger {
 	error(...args: unknown[]): void;
 }
 
+/** A transaction whose scope says whether its writes really commit together (false: ordered writes). */
+export type StepTransaction = <R>(work: (tx: TransactionScope & { atomic?: boolean }) => Promise<R>) => Promise<R>;
+
 export interface ReservationsOptions {
 	stuckAfterMs?: number;
 	logger?: Logger;
+	/**
+	 * Runs a step as one transaction (the service passes its outbox's write, so the events emitted in
+	 * a step are recorded with it); the reservations store's own transaction when absent.
+	 */
+	transaction?: StepTransaction;
 }
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -76,6 +88,7 @@ class TakenOver extends Error {}
 export class Reservations {
 	private readonly stuckAfterMs: number;
 	private readonly logger?: Logger;
+	private readonly transaction: StepTransaction;
 	/** Cleared for good when the database turns out to run no transactions. */
 	private transactions = true;
 
@@ -86,6 +99,7 @@ export class Reservations {
 	) {
 		this.stuckAfterMs = opts.stuckAfterMs ?? RESERVATION_STUCK_AFTER_MS;
 		this.logger = opts.logger;
+		this.transaction = opts.transaction ?? (work => this.store.transaction(work));
 	}
 
 	private get items(): Store<ItemDoc> {
@@ -137,11 +151,11 @@ export class Reservations {
 				if (!(await this.transition(u, reservation, "released"))) return null;
 				const after: Array<ItemDoc | null> = [];
 				for (const line of reservation.lines) after.push(await this.giveBack(u, op, orderId, line, "order released"));
+				await op.emit("inventory.released", orderId, { orderId, items: publicLines(reservation.lines) });
 				return after;
 			});
 			if (!given) continue;
 			await this.rearmLowStock(given);
-			await op.emit("inventory.released", orderId, { orderId, items: publicLines(reservation.lines) });
 			return { status: "released" };
 		}
 	}
@@ -159,10 +173,10 @@ export class Reservations {
 			const done = await this.atomically(async u => {
 				if (!(await this.transition(u, reservation, "committed"))) return false;
 				for (const line of reservation.lines) await this.takeSold(u, op, orderId, line);
+				await op.emit("inventory.committed", orderId, { orderId, items: publicLines(reservation.lines) });
 				return true;
 			});
 			if (!done) continue;
-			await op.emit("inventory.committed", orderId, { orderId, items: publicLines(reservation.lines) });
 			return { status: "committed" };
 		}
 	}
@@ -207,26 +221,27 @@ export class Reservations {
 				if (!failed) return null;
 				const after: Array<ItemDoc | null> = [];
 				for (const line of applied) after.push(await this.giveBack(u, op, orderId, line, "reservation failed: rolled back"));
+				await this.report(op, failed, true);
 				return { failed, after };
 			});
 			if (!rolledBack) return this.settle(op, orderId, false);
 			await this.rearmLowStock(rolledBack.after);
-			return this.report(op, rolledBack.failed, true);
+			return this.report(op, rolledBack.failed, false);
 		}
 
-		// An order without lines has nothing to record.
-		reserved ??= await this.store.updateById(
-			reservation.id,
-			{ set: { status: "reserved", updatedAt: nowIso() }, inc: { version: 1 } },
-			{ status: "reserving", version }
-		);
+		// An order without lines has nothing to record (its last line's step recorded the outcome and its event otherwise).
+		reserved ??= await this.atomically(async u => {
+			const recorded = await u.reservations.updateById(
+				reservation.id,
+				{ set: { status: "reserved", updatedAt: nowIso() }, inc: { version: 1 } },
+				{ status: "reserving", version }
+			);
+			if (recorded) await this.report(op, recorded, true);
+			return recorded;
+		});
 		if (!reserved) return this.settle(op, orderId, false);
-		try {
-			return await this.report(op, reserved, true);
-		} finally {
-			// Even when a listener of inventory.reserved failed (local emits wait for local handlers).
-			for (const item of held) await this.stock.lowStock.checkDrop(op, item);
-		}
+		for (const item of held) await this.stock.lowStock.checkDrop(op, item);
+		return this.report(op, reserved, false);
 	}
 
 	/**
@@ -316,6 +331,7 @@ export class Reservations {
 			if (!u.atomic) await this.rearmLowStock([await this.giveBack(u, op, orderId, line, "reservation taken over")]);
 			throw new TakenOver();
 		}
+		if (last) await this.report(op, recorded, true);
 		return { after, recorded };
 	}
 
@@ -324,8 +340,13 @@ export class Reservations {
 		const { items, movements } = this.stock;
 		if (this.transactions) {
 			try {
-				return await this.store.transaction(tx =>
-					step({ items: tx.bind(items), reservations: tx.bind(this.store), movements: movements.bind(tx), atomic: true })
+				return await this.transaction(tx =>
+					step({
+						items: tx.bind(items),
+						reservations: tx.bind(this.store),
+						movements: movements.bind(tx),
+						atomic: tx.atomic ?? true
+					})
 				);
 			} catch (err) {
 				if (!(err instanceof TransactionsUnsupportedError)) throw err;

@@ -11,12 +11,12 @@
  */
 import type { Store } from "../store";
 import type { CancelReason, OrderDoc, OrderStatus } from "./collection";
-import { IllegalTransitionError, transitionOrder, updateOrderFields, type TransitionRequest } from "./order-state";
+import { IllegalTransitionError, updateOrderFields, type TransitionRequest, type TransitionResult } from "./order-state";
 
 export interface FlowDeps {
 	store: Store<OrderDoc>;
-	/** Emits the order.* event of a transition that just happened. */
-	announce(order: OrderDoc, previousStatus: OrderStatus): Promise<void>;
+	/** Moves the order (transitionOrder) and records its order.* event, in one write. */
+	transition(orderId: string, req: TransitionRequest): Promise<TransitionResult>;
 	releaseStock(orderId: string): Promise<unknown>;
 	refundPayment(orderId: string): Promise<unknown>;
 	logger: { info(...a: unknown[]): void; debug(...a: unknown[]): void; warn(...a: unknown[]): void };
@@ -55,8 +55,7 @@ type Moved = { moved: true; order: OrderDoc } | { moved: false; status?: OrderSt
 
 async function move(deps: FlowDeps, orderId: string, req: TransitionRequest): Promise<Moved> {
 	try {
-		const { order, previousStatus } = await transitionOrder(deps.store, orderId, req);
-		await deps.announce(order, previousStatus);
+		const { order } = await deps.transition(orderId, req);
 		return { moved: true, order };
 	} catch (err) {
 		if (err instanceof IllegalTransitionError) {

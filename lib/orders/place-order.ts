@@ -1,7 +1,7 @@
 /**
  * Places an order: checks the request against the user, the catalog and the address book, prices
- * it on the server, swaps the card for a token, and inserts it `pending`. The caller emits
- * order.created. Nothing here is read-then-write: the unique idempotencyKey decides between
+ * it on the server, swaps the card for a token, and inserts it `pending` (with its order.created,
+ * in one write: `deps.insert`). Nothing here is read-then-write: the unique idempotencyKey decides between
  * concurrent duplicates (the loser answers the winner's order).
  */
 import { Errors } from "moleculer";
@@ -19,6 +19,8 @@ export interface TokenizedCard {
 
 export interface PlaceOrderDeps {
 	store: Store<OrderDoc>;
+	/** Inserts the new order together with its order.created event. */
+	insert(doc: Omit<OrderDoc, "id">): Promise<OrderDoc>;
 	/** users.verify: false when the account does not exist (or is deactivated). */
 	userExists(userId: string): Promise<boolean>;
 	/** products.get: null when the product does not exist. */
@@ -127,7 +129,7 @@ export async function placeOrder(deps: PlaceOrderDeps, input: PlaceOrderInput): 
 	};
 	if (idempotencyKey) doc.idempotencyKey = idempotencyKey;
 	try {
-		return { order: await store.insert(doc), created: true };
+		return { order: await deps.insert(doc), created: true };
 	} catch (err) {
 		if (!(err instanceof DuplicateKeyError) || !idempotencyKey) throw err;
 		// A concurrent request with the same key got there first: answer its order.

@@ -31,7 +31,14 @@ export interface PaymentResult {
 	settled: boolean;
 }
 
-export type Announce = (type: PaymentEventType, payment: PaymentDoc) => Promise<unknown>;
+/** Records a payment event in the write it is called in (delivered once that write commits). */
+export type Stage = (type: PaymentEventType, payment: PaymentDoc) => void;
+
+/**
+ * One atomic write of the payments store with the events it stages (the service's outbox): a
+ * payment's new status and its event are stored together or not at all.
+ */
+export type PaymentWrite = <R>(work: (payments: Store<PaymentDoc>, stage: Stage) => Promise<R>) => Promise<R>;
 
 interface Logger {
 	info(...args: unknown[]): void;
@@ -50,7 +57,7 @@ export class PaymentProcessor {
 		private readonly logger: Logger
 	) {}
 
-	async charge(req: ChargeRequest, announce: Announce): Promise<PaymentResult> {
+	async charge(req: ChargeRequest, write: PaymentWrite): Promise<PaymentResult> {
 		const { payment, claimed } = await this.begin(req);
 		if (!claimed) return { payment, settled: false };
 		const outcome = await this.attempt(payment, req.token);
@@ -58,10 +65,13 @@ export class PaymentProcessor {
 			outcome.status === "succeeded"
 				? { status: "succeeded", providerRef: outcome.providerRef, updatedAt: nowIso() }
 				: { status: "failed", failureReason: outcome.reason, updatedAt: nowIso() };
-		const done = await this.payments.updateById(payment.id, { set }, { status: "pending" });
+		const done = await write(async (payments, stage) => {
+			const moved = await payments.updateById(payment.id, { set }, { status: "pending" });
+			if (moved) stage(moved.status === "succeeded" ? "payment.succeeded" : "payment.failed", moved);
+			return moved;
+		});
 		if (!done) return { payment: (await this.payments.findById(payment.id)) ?? payment, settled: false };
 		if (done.status === "failed") this.logger.info(`Payment ${done.id} of order ${done.orderId} failed: ${done.failureReason}`);
-		await announce(done.status === "succeeded" ? "payment.succeeded" : "payment.failed", done);
 		return { payment: done, settled: true };
 	}
 
@@ -69,7 +79,7 @@ export class PaymentProcessor {
 	 * succeeded -> refunded (conditional), then the provider gives the money back. Any other state
 	 * answers the payment unchanged with `settled: false`; the caller decides whether that is an error.
 	 */
-	async refund(payment: PaymentDoc, announce: Announce, idempotencyKey?: string): Promise<PaymentResult> {
+	async refund(payment: PaymentDoc, write: PaymentWrite, idempotencyKey?: string): Promise<PaymentResult> {
 		const at = nowIso();
 		const set: Record<string, unknown> = { status: "refunded", refundedAt: at, updatedAt: at };
 		if (idempotencyKey) set.refundKey = idempotencyKey;
@@ -88,13 +98,14 @@ export class PaymentProcessor {
 				throw err;
 			}
 		}
-		await announce("payment.refunded", refunded);
+		// Announced once the provider gave the money back (a crash just before leaves it unannounced: see docs/architecture.md).
+		await write(async (_payments, stage) => stage("payment.refunded", refunded));
 		return { payment: refunded, settled: true };
 	}
 
 	/** Like refund, but a payment that is neither succeeded nor already refunded is a 409. */
-	async refundOrThrow(payment: PaymentDoc, announce: Announce, idempotencyKey?: string): Promise<PaymentResult> {
-		const result = await this.refund(payment, announce, idempotencyKey);
+	async refundOrThrow(payment: PaymentDoc, write: PaymentWrite, idempotencyKey?: string): Promise<PaymentResult> {
+		const result = await this.refund(payment, write, idempotencyKey);
 		if (!result.settled && result.payment.status !== "refunded") throw notRefundable(result.payment);
 		return result;
 	}

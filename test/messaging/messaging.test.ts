@@ -6,7 +6,8 @@
  */
 import { execFile } from "node:child_process";
 import path from "node:path";
-import { createEvent, emitDomainEvent } from "../../lib/events";
+import { createEvent } from "../../lib/events";
+import { deliverTo } from "../../lib/outbox/service-outbox";
 import { decodeEvent, encodeEvent, isPermanent } from "../../lib/messaging/envelope";
 import { AMQP_QUEUES, lowStockKeys, queuesOf, topicOf } from "../../lib/messaging/routes";
 import { backoffMs, messagingSettings } from "../../lib/messaging/settings";
@@ -120,7 +121,7 @@ describe("with RabbitMQ unreachable", () => {
 		expect(r.brokers?.rabbitmq).toMatch(/^connecting/);
 	});
 
-	it("fails a publish loudly after AMQP_PUBLISH_TIMEOUT_MS, and the bus still carries the event", async () => {
+	it("fails a relay's delivery after AMQP_PUBLISH_TIMEOUT_MS (the outbox then retries it), and the bus still carries the event", async () => {
 		const seen: string[] = [];
 		const listener = stack.broker.createService({
 			name: "probe",
@@ -128,9 +129,9 @@ describe("with RabbitMQ unreachable", () => {
 		});
 		await stack.broker.waitForServices("probe");
 		const started = Date.now();
-		await expect(emitDomainEvent(stack.broker, "test", "order.created", "o-down", { orderId: "o-down", items: [] })).rejects.toThrow(
-			/Publishing order\.created .* to RabbitMQ failed: not connected/
-		);
+		await expect(
+			deliverTo(stack.broker)(createEvent("test", "order.created", "o-down", { orderId: "o-down", items: [] }))
+		).rejects.toThrow(/Publishing order\.created .* to RabbitMQ failed: not connected/);
 		expect(Date.now() - started).toBeGreaterThanOrEqual(350);
 		expect(seen).toHaveLength(1);
 		await stack.broker.destroyService(listener);
@@ -144,7 +145,7 @@ describe("with RabbitMQ unreachable", () => {
 
 	it("unrouted events publish nothing and wait for nothing", async () => {
 		const t0 = Date.now();
-		await emitDomainEvent(stack.broker, "users", "user.registered", "u-1", {});
+		await deliverTo(stack.broker)(createEvent("users", "user.registered", "u-1", {}));
 		expect(Date.now() - t0).toBeLessThan(100);
 	});
 });

@@ -1,0 +1,64 @@
+/**
+ * A service's outbox and inbox, wired to its node: the relay hands each event to the Moleculer bus
+ * (local listeners and the transporter) and to the node's brokers (lib/messaging/hub.ts), and
+ * reports the backlog and failed deliveries as metrics (shop_outbox_pending,
+ * shop_outbox_delivery_failures_total, by service).
+ */
+import type { ServiceBroker } from "moleculer";
+import { loadConfig } from "../config";
+import type { DomainEvent } from "../events";
+import { messagingOf } from "../messaging/registry";
+import type { Store } from "../store";
+import type { HandledRecord, OutboxRecord } from "./collections";
+import { Inbox } from "./inbox";
+import { Outbox, type OutboxLogger } from "./outbox";
+
+const PENDING = "shop.outbox.pending";
+const FAILURES = "shop.outbox.delivery_failures.total";
+
+function registerMetrics(broker: ServiceBroker): void {
+	if (!broker.isMetricsEnabled() || broker.metrics.getMetric(PENDING)) return;
+	broker.metrics.register({
+		type: "gauge",
+		name: PENDING,
+		labelNames: ["service"],
+		description: "Domain events recorded and not yet delivered everywhere"
+	});
+	broker.metrics.register({
+		type: "counter",
+		name: FAILURES,
+		labelNames: ["service"],
+		description: "Failed deliveries of recorded domain events (each is retried)"
+	});
+}
+
+/** Hands an event to the bus and the brokers; resolves once every one of them took it. */
+export function deliverTo(broker: ServiceBroker) {
+	return async (event: DomainEvent<unknown>): Promise<void> => {
+		const published = messagingOf(broker)?.publish(event);
+		// The bus carries the request id on, so every service's log lines of one request share it.
+		await Promise.all([broker.emit(event.type, event, { requestID: event.correlationid }), published]);
+	};
+}
+
+export function createServiceOutbox(
+	broker: ServiceBroker,
+	service: string,
+	records: Store<OutboxRecord>,
+	handled: Store<HandledRecord>,
+	logger: OutboxLogger
+): { outbox: Outbox; inbox: Inbox } {
+	const c = loadConfig();
+	registerMetrics(broker);
+	const metrics = broker.isMetricsEnabled() ? broker.metrics : null;
+	const outbox = new Outbox({
+		source: service,
+		records,
+		deliver: deliverTo(broker),
+		settings: { pollMs: c.outboxPollMs, leaseMs: c.outboxLeaseMs, retryMaxMs: c.outboxRetryMaxMs, batch: 100 },
+		logger,
+		onBacklog: pending => metrics?.set(PENDING, pending, { service }),
+		onFailure: () => metrics?.increment(FAILURES, { service })
+	});
+	return { outbox, inbox: new Inbox(service, handled) };
+}

@@ -1,0 +1,165 @@
+/**
+ * The outbox on the real embedded store, with the relay's destination a test function (standing in
+ * for the bus and the brokers, which other suites cover): an event is stored with its change or not
+ * at all, delivered after the commit, kept and retried while delivery fails, and taken over from a
+ * writer that died before delivering it.
+ */
+import { createStores, type Store } from "../../lib/store";
+import type { DomainEvent } from "../../lib/events";
+import { outboxCollection, type OutboxRecord } from "../../lib/outbox/collections";
+import { Outbox, type OutboxSettings } from "../../lib/outbox/outbox";
+
+interface Thing {
+	id: string;
+	name: string;
+	[key: string]: unknown;
+}
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const until = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
+	const end = Date.now() + ms;
+	while (!(await check())) {
+		if (Date.now() > end) throw new Error("timed out");
+		await new Promise(r => setTimeout(r, 10));
+	}
+};
+
+describe("outbox (embedded store; delivery to a test function)", () => {
+	let things: Store<Thing>;
+	let records: Store<OutboxRecord>;
+	let delivered: DomainEvent<unknown>[];
+	let failing: boolean;
+	const settings: OutboxSettings = { pollMs: 0, leaseMs: 200, retryMaxMs: 100, batch: 100 };
+
+	const outbox = (extra: Partial<OutboxSettings> = {}) =>
+		new Outbox({
+			source: "things",
+			records,
+			settings: { ...settings, ...extra },
+			logger: quiet,
+			deliver: async event => {
+				if (failing) throw new Error("broker down");
+				delivered.push(event);
+			}
+		});
+
+	beforeEach(async () => {
+		const stores = createStores([{ name: "things", fields: { name: { type: "string", unique: true } } }, outboxCollection("things")], {
+			uri: null,
+			dataDir: null,
+			connectTimeoutMs: 1000
+		});
+		things = stores.things as Store<Thing>;
+		records = stores.things_outbox as unknown as Store<OutboxRecord>;
+		await things.connect();
+		await records.connect();
+		delivered = [];
+		failing = false;
+	});
+	afterEach(async () => {
+		await things.disconnect();
+		await records.disconnect();
+	});
+
+	it("stores the event with its change and delivers it after the commit, then forgets it", async () => {
+		const box = outbox();
+		const thing = await box.write(async w => {
+			const t = await w.bind(things).insert({ name: "a" });
+			w.stage("thing.created", t.id, { name: "a" });
+			return t;
+		}, "request-1");
+		await until(() => delivered.length === 1);
+		expect(delivered[0]).toMatchObject({ type: "thing.created", subject: thing.id, source: "things", correlationid: "request-1" });
+		await until(async () => (await records.count()) === 0);
+	});
+
+	it("stores neither the change nor its event when the write fails", async () => {
+		const box = outbox();
+		await box.write(async w => void (await w.bind(things).insert({ name: "taken" })));
+		await until(async () => (await records.count()) === 0);
+		delivered = [];
+		await expect(
+			box.write(async w => {
+				w.stage("thing.created", "x", {});
+				await w.bind(things).insert({ name: "taken" });
+			})
+		).rejects.toThrow(/Duplicate/);
+		expect(await records.count()).toBe(0);
+		await new Promise(r => setTimeout(r, 50));
+		expect(delivered).toEqual([]);
+	});
+
+	it("a stage from inside a write joins it; outside one it is a write of its own", async () => {
+		const box = outbox();
+		await box.write(async w => {
+			await w.bind(things).insert({ name: "joined" });
+			await box.stage("thing.joined", "s", {});
+			expect(await w.bind(records).count()).toBe(0); // recorded at the commit, with the change
+		});
+		await box.stage("thing.alone", "s", {});
+		await until(() => delivered.length === 2);
+		expect(delivered.map(e => e.type).sort()).toEqual(["thing.alone", "thing.joined"]);
+	});
+
+	it("keeps an event whose delivery failed, with its attempt and error, and delivers it once the destination is back", async () => {
+		const box = outbox();
+		failing = true;
+		await box.stage("thing.created", "s1", { n: 1 });
+		await until(async () => ((await records.find())[0]?.attempts ?? 0) === 1);
+		const [kept] = await records.find();
+		expect(kept).toMatchObject({ type: "thing.created", attempts: 1, lastError: "broker down" });
+		expect(await box.poll()).toBe(0); // not due yet (backoff)
+		failing = false;
+		await until(async () => (await box.poll(Date.now() + 1000)) === 1 || delivered.length === 1);
+		expect(delivered.map(e => e.type)).toEqual(["thing.created"]);
+		await until(async () => (await records.count()) === 0);
+	});
+
+	it("delivers what a writer that died left once its lease has run out, and two relays deliver each event once", async () => {
+		// The records a crashed writer left: under lease, never delivered.
+		const left = outbox({ leaseMs: 60_000 });
+		failing = true; // it dies before any delivery goes through
+		for (let i = 0; i < 20; i++) await left.stage("thing.created", `s${i}`, { i });
+		await until(async () => (await records.find({ where: { attempts: 1 } })).length === 20);
+		const leaseEnd = Date.now() + 60_000;
+		await records.updateMany({}, { set: { nextAttemptAt: leaseEnd } });
+		failing = false;
+
+		const a = outbox({ leaseMs: 60_000 });
+		const b = outbox({ leaseMs: 60_000 });
+		expect(await a.poll()).toBe(0); // still under its writer's lease
+		// Once it ran out, two relays polling at once share them, each event going once.
+		const [byA, byB] = await Promise.all([a.poll(leaseEnd + 1), b.poll(leaseEnd + 1)]);
+		expect(byA + byB).toBe(20);
+		await until(async () => (await records.count()) === 0);
+		expect(delivered.map(e => (e.data as { i: number }).i).sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
+	});
+
+	it("holds a subject's later events while an earlier one of it fails (Kafka keeps a subject's order)", async () => {
+		const box = outbox();
+		failing = true;
+		await box.stage("thing.created", "same", { step: 1 });
+		await box.stage("thing.updated", "same", { step: 2 });
+		await until(async () => (await records.find({ where: { attempts: 1 } })).length === 2);
+		let first = true;
+		failing = false;
+		const ordered = new Outbox({
+			source: "things",
+			records,
+			settings,
+			logger: quiet,
+			deliver: async event => {
+				// The first attempt of the earlier event fails once more.
+				if (first && (event.data as { step: number }).step === 1) {
+					first = false;
+					throw new Error("still down");
+				}
+				delivered.push(event);
+			}
+		});
+		expect(await ordered.poll(Date.now() + 10_000)).toBe(0);
+		expect(delivered).toEqual([]);
+		await ordered.poll(Date.now() + 20_000);
+		expect(delivered.map(e => (e.data as { step: number }).step)).toEqual([1, 2]);
+	});
+});
