@@ -326,9 +326,9 @@ function registerDrainHook(broker: ServiceBroker) {
 		name: "GatewayDrain",
 		stopping: () =>
 			Promise.all(
-				(broker.services as unknown as Array<{ drain?: () => Promise<void> }>)
-					.filter(s => typeof s.drain === "function")
-					.map(s => s.drain!())
+				broker.services.flatMap(s =>
+					"drain" in s && typeof s.drain === "function" ? [(s.drain as () => Promise<void>).call(s)] : []
+				)
 			)
 	});
 }

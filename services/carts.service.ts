@@ -183,5 +183,4 @@ const CartsService: ServiceSchema<ServiceSettingSchema, CartsMethods, DbThis, Ca
 	}
 };
 
-// The registry holds plain schemas; the typed `this` above only serves this file.
-export default CartsService as unknown as ServiceSchema;
+export default CartsService;

@@ -2,7 +2,7 @@
  * Every domain service of the codebase, by name. The runner starts those named in SERVICES (all
  * when empty); the gateway reads their `rest` declarations to build its routes.
  */
-import type { ServiceSchema } from "moleculer";
+import type { AnyServiceSchema } from "../types/service-schema";
 import CartsService from "./carts.service";
 import InventoryService from "./inventory.service";
 import LogsService from "./logs.service";
@@ -14,7 +14,7 @@ import RealtimeService from "./realtime.service";
 import ShippingService from "./shipping.service";
 import UsersService from "./users.service";
 
-export const domainServices: Record<string, ServiceSchema> = {
+export const domainServices: Record<string, AnyServiceSchema> = {
 	users: UsersService,
 	products: ProductsService,
 	inventory: InventoryService,

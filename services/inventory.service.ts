@@ -375,5 +375,4 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 	}
 };
 
-// The registry holds plain schemas; the typed `this` above only serves this file.
-export default InventoryService as unknown as ServiceSchema;
+export default InventoryService;

@@ -156,5 +156,4 @@ const LogsService: ServiceSchema<ServiceSettingSchema, LogsMethods, DbThis & Log
 	}
 };
 
-// The registry holds plain schemas; the typed `this` above only serves this file.
-export default LogsService as unknown as ServiceSchema;
+export default LogsService;

@@ -342,5 +342,4 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 	}
 };
 
-// The registry holds plain schemas; the typed `this` above only serves this file.
-export default NotificationsService as unknown as ServiceSchema;
+export default NotificationsService;

@@ -350,5 +350,4 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 	}
 };
 
-// The registry holds plain schemas; the typed `this` above only serves this file.
-export default OrdersService as unknown as ServiceSchema;
+export default OrdersService;

@@ -241,5 +241,4 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 	}
 };
 
-// Typed inside; the registry of services holds plain schemas.
-export default PaymentsService as unknown as ServiceSchema;
+export default PaymentsService;

@@ -227,5 +227,4 @@ const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbTh
 	}
 };
 
-// The registry holds plain schemas; the typed `this` above only serves this file.
-export default ProductsService as unknown as ServiceSchema;
+export default ProductsService;

@@ -200,5 +200,4 @@ const RealtimeService: ServiceSchema<ServiceSettingSchema, RealtimeMethods, Real
 	}
 };
 
-// The registry holds plain schemas; the typed `this` above only serves this file.
-export default RealtimeService as unknown as ServiceSchema;
+export default RealtimeService;

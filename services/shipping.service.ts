@@ -147,5 +147,4 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 	}
 };
 
-// Typed inside; the registry of services holds plain schemas.
-export default ShippingService as unknown as ServiceSchema;
+export default ShippingService;

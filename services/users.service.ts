@@ -440,5 +440,4 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 	}
 };
 
-// Typed inside; the registry of services holds plain schemas.
-export default UsersService as unknown as ServiceSchema;
+export default UsersService;
