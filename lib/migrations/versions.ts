@@ -1,13 +1,17 @@
 /** Every migration, in the order they run. A new one goes at the end; a released one never changes. */
 import { firstRelease } from "./versions/0001-first-release";
-import { notificationsBodyKeptSince } from "./versions/0002-notifications-body-kept-since";
-import { ordersReconcilerIndex } from "./versions/0003-orders-reconciler-index";
-import { refreshTokensExpiryIndex } from "./versions/0004-refresh-tokens-expiry-index";
-import { outbox } from "./versions/0005-outbox";
+import { ordersShipmentId } from "./versions/0002-orders-shipment-id";
+import { notificationsStatusIndex } from "./versions/0003-notifications-status-index";
+import { notificationsBodyKeptSince } from "./versions/0004-notifications-body-kept-since";
+import { ordersReconcilerIndex } from "./versions/0005-orders-reconciler-index";
+import { refreshTokensExpiryIndex } from "./versions/0006-refresh-tokens-expiry-index";
+import { outbox } from "./versions/0007-outbox";
 import type { Migration } from "./types";
 
 export const MIGRATIONS: readonly Migration[] = [
 	firstRelease,
+	ordersShipmentId,
+	notificationsStatusIndex,
 	notificationsBodyKeptSince,
 	ordersReconcilerIndex,
 	refreshTokensExpiryIndex,

@@ -1,9 +1,9 @@
 /**
- * Migrations on PostgreSQL (the machine's server): a database of release 0.1.0 holding that
- * release's data migrates to the latest schema with every row kept and readable through today's
- * stores; a second run changes nothing; the result is the schema today's code creates; the app
- * starts on it in production and serves the release's orders and new ones; and a service refuses
- * to start in production on a database behind its migrations.
+ * Migrations on PostgreSQL (the machine's server): a database of release 0.1.0 (as first published,
+ * and at its last commit) holding that release's data migrates to the latest schema with every row
+ * kept and readable through today's stores; a second run changes nothing; the result is the schema
+ * today's code creates; the app starts on it in production and serves the release's orders and new
+ * ones; and a service refuses to start in production on a database behind its migrations.
  */
 import { isDeepStrictEqual } from "node:util";
 import { cartsCollection } from "../../lib/carts/collection";
@@ -23,8 +23,8 @@ import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { describeWithServer } from "../helpers/servers";
 import { startStack } from "../helpers/stack";
 import { ADDRESS, CARDS, orderReaches } from "../orders/support";
-import { createReleaseDatabase, releaseDocuments } from "./release-0.1.0";
-import { queryRows, schemaSnapshot } from "./schema-snapshot";
+import { createReleaseDatabase, RELEASE_SCHEMAS, releaseDocuments } from "./release-0.1.0";
+import { queryRows, schemaSnapshot, type SchemaSnapshot } from "./schema-snapshot";
 
 jest.setTimeout(90_000);
 
@@ -68,138 +68,157 @@ describeWithServer(
 	"127.0.0.1",
 	5432
 )("migrations on PostgreSQL", () => {
-	let release: TestDatabase;
 	const dropLater: TestDatabase[] = [];
+	let appSchema: Promise<SchemaSnapshot> | undefined;
+	/** The schema the app creates for itself outside production, where the stores still sync. */
+	const schemaTheAppCreates = () =>
+		(appSchema ??= (async () => {
+			const synced = await createTestDatabase("mig_synced");
+			dropLater.push(synced);
+			const stack = await startStack({ env: { DB_URI: synced.uri } });
+			await stack.stop();
+			return schemaSnapshot(synced.uri);
+		})());
 
-	beforeAll(async () => {
-		release = await createTestDatabase("mig_release");
-		dropLater.push(release);
-		await createReleaseDatabase(release.uri);
-	});
 	afterAll(async () => {
 		for (const db of dropLater) await db.drop();
 	});
 
-	it("brings a 0.1.0 database to the latest schema: each service's missing migrations applied once", async () => {
-		const before = await schemaSnapshot(release.uri);
-		expect(before.notifications.columns.join()).not.toContain("bodyKeptSince");
-		expect(before.orders.indexes.join()).toContain("orders_status_updated_at");
+	describe.each([
+		{ release: "0.1.0 as first published (6eebf57)", schema: RELEASE_SCHEMAS.first, hadShipmentId: false },
+		{ release: "0.1.0 at its last commit (3bbc8fb)", schema: RELEASE_SCHEMAS.last, hadShipmentId: true }
+	])("a database of release $release", ({ schema, hadShipmentId }) => {
+		let release: TestDatabase;
+		let loadedColumns: Map<string, Set<string>>;
 
-		const applied = await migrateAll(release.uri);
+		beforeAll(async () => {
+			release = await createTestDatabase("mig_release");
+			dropLater.push(release);
+			loadedColumns = await createReleaseDatabase(release.uri, schema);
+		});
 
-		const expected = migratedServices().flatMap(service =>
-			MIGRATIONS.filter(m => m.services[service]).map(m => ({ service, name: m.name }))
-		);
-		expect(applied).toEqual(expected);
-		expect(applied).toContainEqual({ service: "orders", name: "0003-orders-reconciler-index" });
-		expect(applied).toContainEqual({ service: "notifications", name: "0002-notifications-body-kept-since" });
-		const after = await schemaSnapshot(release.uri);
-		expect(after.notifications.columns).toContain("bodyKeptSince text null");
-		expect(after.orders.indexes).toContain(
-			'CREATE INDEX orders_status_shipment_id_updated_at ON orders USING btree (status, "shipmentId", "updatedAt")'
-		);
-		expect(after.orders.indexes.join()).not.toContain("orders_status_updated_at");
-		expect(Object.keys(after)).toEqual(expect.arrayContaining(["orders_outbox", "orders_handled_events", "users_outbox"]));
-	});
+		it("migrates to the latest schema: each service's migrations applied once, in order", async () => {
+			const before = await schemaSnapshot(release.uri);
+			expect(before.orders.columns.some(c => c.startsWith("shipmentId "))).toBe(hadShipmentId);
+			expect(before.notifications.indexes.join()).toContain(
+				hadShipmentId ? "notifications_status " : "notifications_next_attempt_at"
+			);
+			expect(before.notifications.columns.join()).not.toContain("bodyKeptSince");
+			expect(before.orders.indexes.join()).toContain("orders_status_updated_at");
 
-	it("keeps every row of the release, readable through today's stores", async () => {
-		const mismatches: string[] = [];
-		let rows = 0;
-		await withEnv({ NODE_ENV: "production" }, async () => {
-			for (const [table, docs] of await releaseDocuments()) {
-				const spec = TODAY.find(s => s.name === table);
-				if (!spec) throw new Error(`today's code has no collection ${table}`);
-				const store = createStore(spec, { uri: release.uri, dataDir: null, connectTimeoutMs: 5000 });
-				await store.connect();
-				try {
-					expect(await store.count()).toBe(docs.length);
-					for (const doc of docs) {
-						const row = await store.findById(doc.id);
-						rows++;
-						if (!row) {
-							mismatches.push(`${table}/${doc.id}: missing`);
-							continue;
+			const applied = await migrateAll(release.uri);
+
+			const expected = migratedServices().flatMap(service =>
+				MIGRATIONS.filter(m => m.services[service]).map(m => ({ service, name: m.name }))
+			);
+			expect(applied).toEqual(expected);
+			const after = await schemaSnapshot(release.uri);
+			expect(after.orders.columns).toContain("shipmentId text null");
+			expect(after.notifications.columns).toContain("bodyKeptSince text null");
+			expect(after.notifications.indexes).toContain("CREATE INDEX notifications_status ON notifications USING btree (status)");
+			expect(after.notifications.indexes.join()).not.toContain("notifications_next_attempt_at");
+			expect(after.orders.indexes).toContain(
+				'CREATE INDEX orders_status_shipment_id_updated_at ON orders USING btree (status, "shipmentId", "updatedAt")'
+			);
+			expect(after.orders.indexes.join()).not.toContain("orders_status_updated_at");
+			expect(Object.keys(after)).toEqual(expect.arrayContaining(["orders_outbox", "orders_handled_events", "users_outbox"]));
+		});
+
+		it("keeps every row of the release, readable through today's stores", async () => {
+			const mismatches: string[] = [];
+			let rows = 0;
+			await withEnv({ NODE_ENV: "production" }, async () => {
+				for (const [table, docs] of await releaseDocuments()) {
+					const spec = TODAY.find(s => s.name === table);
+					if (!spec) throw new Error(`today's code has no collection ${table}`);
+					const store = createStore(spec, { uri: release.uri, dataDir: null, connectTimeoutMs: 5000 });
+					await store.connect();
+					try {
+						expect(await store.count()).toBe(docs.length);
+						for (const doc of docs) {
+							const row = await store.findById(doc.id);
+							rows++;
+							if (!row) {
+								mismatches.push(`${table}/${doc.id}: missing`);
+								continue;
+							}
+							for (const [field, value] of Object.entries(doc)) {
+								if (!loadedColumns.get(table)!.has(field) || value === null) continue;
+								// JSONB keeps an object's keys in its own order: compared as values.
+								if (!isDeepStrictEqual(row[field], value))
+									mismatches.push(
+										`${table}/${doc.id}.${field}: ${JSON.stringify(row[field])} != ${JSON.stringify(value)}`
+									);
+							}
 						}
-						for (const [field, value] of Object.entries(doc)) {
-							if (!(field in spec.fields) || value === null) continue;
-							// JSONB keeps an object's keys in its own order: compared as values.
-							if (!isDeepStrictEqual(row[field], value))
-								mismatches.push(`${table}/${doc.id}.${field}: ${JSON.stringify(row[field])} != ${JSON.stringify(value)}`);
-						}
+					} finally {
+						await store.disconnect();
 					}
-				} finally {
-					await store.disconnect();
 				}
+			});
+			expect(mismatches).toEqual([]);
+			expect(rows).toBeGreaterThan(150);
+		});
+
+		it("changes nothing when run again", async () => {
+			const recordedSql = 'SELECT service, name, "appliedAt" FROM schema_migrations ORDER BY service, name';
+			const schemaBefore = await schemaSnapshot(release.uri);
+			const recorded = await queryRows(release.uri, recordedSql);
+
+			expect(await migrateAll(release.uri)).toEqual([]);
+
+			expect(await schemaSnapshot(release.uri)).toEqual(schemaBefore);
+			expect(await queryRows(release.uri, recordedSql)).toEqual(recorded);
+		});
+
+		it("ends at the schema today's code creates (tables, columns, defaults, indexes)", async () => {
+			const expected = await schemaTheAppCreates();
+			const migrated = await schemaSnapshot(release.uri);
+
+			for (const table of Object.keys(expected)) expect({ table, ...migrated[table] }).toEqual({ table, ...expected[table] });
+			// The migrations give every service its outbox pair, whether or not its code uses it yet.
+			const extra = Object.keys(migrated).filter(t => !(t in expected));
+			expect(extra.filter(t => !/^(schema_migrations|[a-z]+_outbox|[a-z]+_handled_events)$/.test(t))).toEqual([]);
+		});
+
+		it("runs the app in production on it: the release's orders are served and a new one is paid", async () => {
+			const stack = await startStack({
+				env: {
+					NODE_ENV: "production",
+					DB_URI: release.uri,
+					JWT_SECRET: "migrations-test-secret",
+					RATE_LIMIT_MAX: "100000",
+					PAYMENT_RETRY_DELAY_MS: "5",
+					ORDER_RECONCILE_INTERVAL_MS: "0"
+				}
+			});
+			try {
+				const api = client(stack.baseUrl);
+				const login = await api.post("/api/v1/auth/login", RELEASE.alice);
+				expect(login.status).toBe(200);
+				const token = login.body.accessToken as string;
+
+				const shipped = await api.get(`/api/v1/orders/${RELEASE.shippedOrder}`, { token });
+				expect(shipped.status).toBe(200);
+				expect(shipped.body.status).toBe("shipped");
+				const cancelled = await api.get(`/api/v1/orders/${RELEASE.cancelledOrder}`, { token });
+				expect(cancelled.body).toMatchObject({ status: "cancelled", cancelReason: "customer" });
+
+				const placed = await api.post(
+					"/api/v1/orders",
+					{ items: [{ productId: RELEASE.desk, quantity: 1 }], shippingAddress: ADDRESS, payment: CARDS.ok },
+					{ token }
+				);
+				expect(placed.status).toBe(201);
+				await orderReaches(api, token, placed.body.id, ["paid", "shipped"]);
+				const mine = await api.get("/api/v1/orders?pageSize=50", { token });
+				expect(mine.body.items.map((o: { id: string }) => o.id)).toEqual(
+					expect.arrayContaining([placed.body.id, RELEASE.shippedOrder, RELEASE.cancelledOrder])
+				);
+			} finally {
+				await stack.stop();
 			}
 		});
-		expect(mismatches).toEqual([]);
-		expect(rows).toBeGreaterThan(150);
-	});
-
-	it("changes nothing when run again", async () => {
-		const schema = await schemaSnapshot(release.uri);
-		const recorded = await queryRows(release.uri, 'SELECT service, name, "appliedAt" FROM schema_migrations ORDER BY service, name');
-
-		expect(await migrateAll(release.uri)).toEqual([]);
-
-		expect(await schemaSnapshot(release.uri)).toEqual(schema);
-		expect(await queryRows(release.uri, 'SELECT service, name, "appliedAt" FROM schema_migrations ORDER BY service, name')).toEqual(
-			recorded
-		);
-	});
-
-	it("ends at the schema today's code creates (tables, columns, defaults, indexes)", async () => {
-		const synced = await createTestDatabase("mig_synced");
-		dropLater.push(synced);
-		// Outside production the stores create their tables themselves, as the app needs them.
-		const stack = await startStack({ env: { DB_URI: synced.uri } });
-		await stack.stop();
-		const expected = await schemaSnapshot(synced.uri);
-		const migrated = await schemaSnapshot(release.uri);
-
-		for (const table of Object.keys(expected)) expect({ table, ...migrated[table] }).toEqual({ table, ...expected[table] });
-		// The migrations give every service its outbox pair, whether or not its code uses it yet.
-		const extra = Object.keys(migrated).filter(t => !(t in expected));
-		expect(extra.filter(t => !/^(schema_migrations|[a-z]+_outbox|[a-z]+_handled_events)$/.test(t))).toEqual([]);
-	});
-
-	it("runs the app in production on the migrated database: the release's orders are served and a new one is paid", async () => {
-		const stack = await startStack({
-			env: {
-				NODE_ENV: "production",
-				DB_URI: release.uri,
-				JWT_SECRET: "migrations-test-secret",
-				RATE_LIMIT_MAX: "100000",
-				PAYMENT_RETRY_DELAY_MS: "5",
-				ORDER_RECONCILE_INTERVAL_MS: "0"
-			}
-		});
-		try {
-			const api = client(stack.baseUrl);
-			const login = await api.post("/api/v1/auth/login", RELEASE.alice);
-			expect(login.status).toBe(200);
-			const token = login.body.accessToken as string;
-
-			const shipped = await api.get(`/api/v1/orders/${RELEASE.shippedOrder}`, { token });
-			expect(shipped.status).toBe(200);
-			expect(shipped.body.status).toBe("shipped");
-			const cancelled = await api.get(`/api/v1/orders/${RELEASE.cancelledOrder}`, { token });
-			expect(cancelled.body).toMatchObject({ status: "cancelled", cancelReason: "customer" });
-
-			const placed = await api.post(
-				"/api/v1/orders",
-				{ items: [{ productId: RELEASE.desk, quantity: 1 }], shippingAddress: ADDRESS, payment: CARDS.ok },
-				{ token }
-			);
-			expect(placed.status).toBe(201);
-			await orderReaches(api, token, placed.body.id, ["paid", "shipped"]);
-			const mine = await api.get("/api/v1/orders?pageSize=50", { token });
-			expect(mine.body.items.map((o: { id: string }) => o.id)).toEqual(
-				expect.arrayContaining([placed.body.id, RELEASE.shippedOrder, RELEASE.cancelledOrder])
-			);
-		} finally {
-			await stack.stop();
-		}
 	});
 
 	it("refuses to start a service in production on a database behind its migrations, naming the command", async () => {
@@ -219,10 +238,9 @@ describeWithServer(
 		});
 
 		await expect(start).rejects.toThrow(
-			/Service "orders": its database postgres:\/\/.*lacks migrations 0003-orders-reconciler-index, 0005-outbox; run `npm run migrate`/
+			/Service "orders": its database postgres:\/\/.*lacks migrations 0002-orders-shipment-id, 0005-orders-reconciler-index, 0007-outbox; run `npm run migrate`/
 		);
 		// Nothing was created behind the migrations' back.
-		const tables = Object.keys(await schemaSnapshot(behind.uri));
-		expect(tables).not.toContain("orders_outbox");
+		expect(Object.keys(await schemaSnapshot(behind.uri))).not.toContain("orders_outbox");
 	});
 });

@@ -1,14 +1,21 @@
 /**
  * A PostgreSQL database as release 0.1.0 left it: its schema (test/fixtures/migrations, the dump of
- * that release's sync()) holding the data that release wrote through its HTTP API
- * (test/fixtures/nedb-data-0.1.0), one row per live document, in the columns the release had.
+ * that release's sync(), as first published or at its last commit) holding the data the release
+ * wrote through its HTTP API (test/fixtures/nedb-data-0.1.0), one row per live document, in the
+ * columns that schema has.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { Client } from "pg";
 import { readNedbFile, type NedbDocument } from "../../lib/store/nedb-file";
 
-const SCHEMA = path.join(__dirname, "../fixtures/migrations/release-0.1.0-postgres.sql");
+const SCHEMAS = path.join(__dirname, "../fixtures/migrations");
+
+/** The two states of release 0.1.0: as first published, and at its last commit (orders.shipmentId, the notifications status index). */
+export const RELEASE_SCHEMAS = {
+	first: "release-0.1.0-6eebf57-postgres.sql",
+	last: "release-0.1.0-3bbc8fb-postgres.sql"
+} as const;
 const DATA = path.join(__dirname, "../fixtures/nedb-data-0.1.0");
 
 export type ReleaseDocument = NedbDocument & { id: string };
@@ -36,13 +43,13 @@ async function columnsOf(client: Client, table: string): Promise<Map<string, str
 	return new Map(rows.map(r => [r.column_name as string, r.data_type as string]));
 }
 
-/** Loads the release's schema and data into an empty database; returns how many rows each table got. */
-export async function createReleaseDatabase(uri: string): Promise<Map<string, number>> {
+/** Loads a schema of the release and its data into an empty database; returns the columns each table got. */
+export async function createReleaseDatabase(uri: string, schema: string): Promise<Map<string, Set<string>>> {
 	const client = new Client({ connectionString: uri });
 	await client.connect();
-	const counts = new Map<string, number>();
+	const loaded = new Map<string, Set<string>>();
 	try {
-		await client.query(fs.readFileSync(SCHEMA, "utf8"));
+		await client.query(fs.readFileSync(path.join(SCHEMAS, schema), "utf8"));
 		for (const [table, docs] of await releaseDocuments()) {
 			const columns = await columnsOf(client, table);
 			if (columns.size === 0) throw new Error(`release 0.1.0 had no table ${table}`);
@@ -54,10 +61,10 @@ export async function createReleaseDatabase(uri: string): Promise<Map<string, nu
 					values
 				);
 			}
-			counts.set(table, docs.length);
+			loaded.set(table, new Set(columns.keys()));
 		}
 	} finally {
 		await client.end();
 	}
-	return counts;
+	return loaded;
 }

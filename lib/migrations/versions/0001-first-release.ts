@@ -1,7 +1,7 @@
 /**
- * The schema of release 0.1.0 (commit 3bbc8fb), as its Sequelize sync() created it on PostgreSQL
- * and Mongoose created the indexes on MongoDB. Every statement is conditional: on a database of
- * that release this migration changes nothing and is only recorded.
+ * The schema of release 0.1.0 as first published (6eebf57), as its Sequelize sync() created it on
+ * PostgreSQL and Mongoose created the indexes on MongoDB. Every statement is conditional: on a
+ * database of that release, or of any later one, this migration creates only what is absent.
  */
 import type { Migration } from "../types";
 
@@ -149,8 +149,8 @@ export const firstRelease: Migration = {
 				"sentAt" TEXT
 			)`,
 				`CREATE INDEX IF NOT EXISTS notifications_user_id ON notifications ("userId")`,
-				`CREATE INDEX IF NOT EXISTS notifications_status ON notifications (status)`,
 				`CREATE INDEX IF NOT EXISTS notifications_related_id ON notifications ("relatedId")`,
+				`CREATE INDEX IF NOT EXISTS notifications_next_attempt_at ON notifications ("nextAttemptAt")`,
 				`CREATE INDEX IF NOT EXISTS notifications_created_at ON notifications ("createdAt")`
 			],
 			mongo: {
@@ -159,9 +159,9 @@ export const firstRelease: Migration = {
 						collection: "notifications",
 						indexes: [
 							{ key: { userId: 1 } },
-							{ key: { status: 1 } },
 							{ key: { relatedId: 1 } },
 							{ key: { eventId: 1 }, unique: true, sparse: false },
+							{ key: { nextAttemptAt: 1 } },
 							{ key: { createdAt: 1 } }
 						]
 					}
@@ -184,7 +184,6 @@ export const firstRelease: Migration = {
 				"idempotencyKey" TEXT UNIQUE,
 				version BIGINT DEFAULT 0 NOT NULL,
 				"redrivenAt" TEXT NOT NULL,
-				"shipmentId" TEXT,
 				"createdAt" TEXT NOT NULL,
 				"updatedAt" TEXT NOT NULL
 			)`,

@@ -2,7 +2,7 @@
 import type { Migration } from "../types";
 
 export const refreshTokensExpiryIndex: Migration = {
-	name: "0004-refresh-tokens-expiry-index",
+	name: "0006-refresh-tokens-expiry-index",
 	services: {
 		users: {
 			postgres: [`CREATE INDEX IF NOT EXISTS refresh_tokens_expires_at ON refresh_tokens ("expiresAt")`],

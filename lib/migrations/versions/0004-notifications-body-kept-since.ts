@@ -2,7 +2,7 @@
 import type { Migration } from "../types";
 
 export const notificationsBodyKeptSince: Migration = {
-	name: "0002-notifications-body-kept-since",
+	name: "0004-notifications-body-kept-since",
 	services: {
 		notifications: {
 			postgres: [

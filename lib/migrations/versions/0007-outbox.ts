@@ -42,6 +42,6 @@ function outboxTables(service: string): ServiceStep {
 }
 
 export const outbox: Migration = {
-	name: "0005-outbox",
+	name: "0007-outbox",
 	services: Object.fromEntries(SERVICES.map(service => [service, outboxTables(service)]))
 };

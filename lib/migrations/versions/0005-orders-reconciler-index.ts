@@ -5,7 +5,7 @@
 import type { Migration } from "../types";
 
 export const ordersReconcilerIndex: Migration = {
-	name: "0003-orders-reconciler-index",
+	name: "0005-orders-reconciler-index",
 	services: {
 		orders: {
 			postgres: [
