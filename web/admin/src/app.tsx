@@ -1,5 +1,5 @@
 /** The backoffice: admins only; anyone else is sent to sign in as an admin. */
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import type { Session } from "../../shared/api";
 import { api, isAdmin } from "./api";
 import { Layout } from "./components/layout";
@@ -94,10 +94,13 @@ export function App() {
 		if (mustSignIn) navigate(href("/login", { next: path }), { replace: true });
 	}, [mustSignIn, path]);
 
-	// A new page: its title, and the keyboard and screen reader start at its heading.
+	// A new page: its title, and after a navigation in the app the keyboard and screen reader start
+	// at its heading (a page load starts at the top, with the skip link).
+	const loaded = useRef(false);
 	useEffect(() => {
 		document.title = `${TITLES[route.name]} · Backoffice`;
-		document.getElementById("page-title")?.focus({ preventScroll: false });
+		if (loaded.current) document.getElementById("page-title")?.focus();
+		loaded.current = true;
 	}, [route.name, route.params.id]);
 
 	if (route.name === "login") return <LoginPage query={route.query} />;

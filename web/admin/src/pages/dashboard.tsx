@@ -154,7 +154,7 @@ export function DashboardPage() {
 									))}
 								</ul>
 								<p>
-									<Link href={href("/inventory", { lowStock: 1 })}>All {page.total} low-stock items</Link>
+									<Link href={href("/inventory", { lowStock: 1 })}>All low-stock items ({page.total})</Link>
 								</p>
 							</>
 						)
