@@ -137,7 +137,7 @@ export async function errorFrom(res: Response): Promise<ApiError> {
 export function createApi(opts: ApiOptions) {
 	const base = opts.base ?? "/api/v1";
 	const storage = opts.storage ?? browserStorage();
-	const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
+	const doFetch = opts.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
 	const exclusive = opts.exclusive ?? webLocks() ?? (<T>(_name: string, fn: () => Promise<T>) => fn());
 	const now = opts.now ?? Date.now;
 	const listeners = new Set<SessionListener>();
