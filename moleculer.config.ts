@@ -11,6 +11,8 @@ import { jsonFormatter, textFormatter } from "./lib/broker/log-formatter";
 import { GatewayPrometheusReporter } from "./lib/broker/gateway-prometheus-reporter";
 import { logShippers } from "./lib/broker/log-shipper";
 import { rediscoverOnStart } from "./lib/broker/rediscover";
+import { transporterOptions } from "./lib/broker/transporter";
+import { transporterSettings } from "./lib/broker/transporter-settings";
 
 /**
  * Moleculer's internal middlewares in its own order (service-broker.js), with the lighter metrics
@@ -29,7 +31,8 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 	return {
 		namespace: config.namespace,
 		nodeID: config.nodeID,
-		transporter: config.transporter as BrokerOptions["transporter"],
+		// With TRANSPORTER_USER/_PASSWORD/_TOKEN/_TLS*, the NATS or Redis options that carry them.
+		transporter: transporterOptions(config.transporter, transporterSettings(env)),
 		serializer: "JSON",
 		cacher: config.redisUrl
 			? {
