@@ -20,6 +20,9 @@ import { invalidField } from "../errors";
 
 const { MoleculerClientError } = Errors;
 
+/** The gateway's body limit: 1 MB, as sent and once decoded. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
 export interface BodyPolicyOptions {
 	/** Largest body in bytes, as sent and once decoded. */
 	limit: number;

@@ -5,6 +5,7 @@
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { NotFoundError } from "../../lib/errors";
+import { BODY_LIMIT_BYTES, bodyPolicy } from "../../lib/gateway/body-policy";
 import { DocsAssets } from "../../lib/gateway/docs";
 import { buildOpenApi, type ActionDoc, type DocumentedRoute } from "../../lib/gateway/openapi";
 import { etagOf, matchesIfNoneMatch } from "../../lib/gateway/response-cache";
@@ -46,6 +47,9 @@ export const OpenApiDocsMixin: GatewayMixin = {
 					authentication: false,
 					authorization: false,
 					bodyParsers: false,
+					// The one body policy here too: a body the page never reads was left unread, and the
+					// connection's reset cut the file short (a 1 MB body on GET /docs/swagger-ui.css).
+					use: [bodyPolicy({ limit: BODY_LIMIT_BYTES, logger: this.logger })],
 					aliases: { "GET /": docsHandler, "GET /:file": docsHandler },
 					rateLimit
 				});
