@@ -106,7 +106,7 @@ export interface BrowserTestContext {
 export interface BrowserTestOptions {
 	viewport?: { width: number; height: number };
 	timeoutMs?: number;
-	/** Console errors the test expects (checked against the message). */
+	/** Console errors the test expects (matched against "[error] <message> (<url>)"). */
 	allowConsole?: RegExp[];
 }
 
@@ -155,7 +155,7 @@ export function browserTest(
 				page.on("console", msg => {
 					const line = `[${msg.type()}] ${msg.text()} (${msg.location().url})`;
 					consoleLog.push(`${page.url()} ${line}`);
-					if (msg.type() === "error" && !opts.allowConsole?.some(re => re.test(msg.text()))) errors.push(line);
+					if (msg.type() === "error" && !opts.allowConsole?.some(re => re.test(line))) errors.push(line);
 				});
 				page.on("pageerror", err => {
 					consoleLog.push(`${page.url()} [pageerror] ${err.stack ?? err.message}`);
