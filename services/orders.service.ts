@@ -47,6 +47,7 @@ import {
 import { placeOrder, storedIdempotencyKey, type PlaceOrderDeps, type PlaceOrderInput } from "../lib/orders/place-order";
 import type { CatalogProduct } from "../lib/orders/pricing";
 import { reconcileOnce, type ReconcileResult } from "../lib/orders/reconciler";
+import { compensateOnce, type CompensationResult, type CompensationSteps, type StepOutcome } from "../lib/orders/compensation";
 import { orderSettings } from "../lib/orders/settings";
 import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
@@ -78,7 +79,8 @@ interface OrdersMethods {
 	flowDeps(ctx: Context): FlowDeps;
 	transition(ctx: Context, id: string, req: TransitionRequest): Promise<TransitionResult>;
 	handleEvent<T>(ctx: EventCtx<T>, handler: (deps: FlowDeps, data: T, by: string) => Promise<void>): Promise<void>;
-	reconcile(olderThanMs?: number, limit?: number): Promise<ReconcileResult>;
+	reconcile(olderThanMs?: number, limit?: number): Promise<ReconcileResult & { cancelled: CompensationResult }>;
+	compensationSteps(): CompensationSteps;
 }
 
 type OrdersThis = Service & DbThis & OrdersState & OrdersMethods;
@@ -286,8 +288,14 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 
 		/** The only way an order moves: the transition (order-state.ts) and its order.* event in one write. */
 		transition(this: OrdersThis, ctx: Context, id: string, req: TransitionRequest): Promise<TransitionResult> {
+			// A cancelled order is owed its compensation until the reconciler saw it settled (lib/orders/compensation.ts);
+			// one that never got stock (out of stock) is owed nothing.
+			const owed = req.to === "cancelled" && req.cancelReason !== "out_of_stock";
+			const move: TransitionRequest = owed
+				? { ...req, extra: order => ({ ...req.extra?.(order), compensationDueAt: new Date().toISOString() }) }
+				: req;
 			return this.outbox.write(async w => {
-				const result = await transitionOrder(w.bind(this.orders()), id, req);
+				const result = await transitionOrder(w.bind(this.orders()), id, move);
 				const { type, data } = transitionEvent(result.order, result.previousStatus);
 				w.stage(type, result.order.id, data);
 				return result;
@@ -309,6 +317,30 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 			await handler(this.flowDeps(ctx), data, event.source || "system");
 		},
 
+		/** The reconciler's questions about a cancelled order, each idempotent, each answering done or later. */
+		compensationSteps(this: OrdersThis): CompensationSteps {
+			const ask = async (action: string, orderId: string, done: (answer: unknown) => boolean): Promise<StepOutcome> => {
+				try {
+					return done(await this.broker.call(action, { orderId })) ? "done" : "later";
+				} catch (err) {
+					// No reservation, payment or shipment for the order: nothing to give back. (A service that
+					// is not up answers 404 too, as SERVICE_NOT_FOUND: that one is asked again later.)
+					if ((err as { type?: string }).type === "NOT_FOUND") return "done";
+					// A payment that failed (nothing was taken) needs no refund; one still pending does, later.
+					const status = (err as { data?: { status?: string } }).data?.status;
+					if ((err as { type?: string }).type === "PAYMENT_NOT_REFUNDABLE" && status === "failed") return "done";
+					this.logger.warn(`Compensating order ${orderId}: ${action} answered ${(err as Error).message}; asking again later`);
+					return "later";
+				}
+			};
+			return {
+				releaseStock: id =>
+					ask("inventory.releaseOrder", id, r => ["released", "failed"].includes((r as { status?: string }).status ?? "")),
+				refundPayment: id => ask("payments.refundOrder", id, r => (r as { status?: string }).status === "refunded"),
+				cancelShipment: id => ask("shipping.cancelForOrder", id, r => (r as { status?: string }).status !== "pending")
+			};
+		},
+
 		async reconcile(this: OrdersThis, olderThanMs?: number, limit?: number) {
 			const settings = orderSettings();
 			const result = await reconcileOnce(
@@ -327,7 +359,15 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 				this.logger.info(
 					`Reconciler re-drove ${result.pending} pending, ${result.confirmed} confirmed and ${result.paid} unshipped paid order(s)`
 				);
-			return result;
+			const compensated = await compensateOnce(this.orders(), this.compensationSteps(), {
+				olderThanMs: olderThanMs ?? settings.stuckAfterMs,
+				limit: limit ?? settings.reconcileBatch
+			});
+			if (compensated.scanned)
+				this.logger.info(
+					`Reconciler checked ${compensated.scanned} cancelled order(s): ${compensated.settled} settled, ${compensated.pending} to ask again`
+				);
+			return { ...result, cancelled: compensated };
 		}
 	},
 

@@ -9,11 +9,11 @@
  * order_paid instead of the bus when AMQP_URL is set (mixins/messaging.mixin.ts).
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { NotFoundError } from "../lib/errors";
+import { ConflictError, NotFoundError } from "../lib/errors";
 import type { DomainEvent } from "../lib/events";
 import type { Filter, Store } from "../lib/store";
 import { COLLECTIONS, type ShipmentDoc } from "../lib/shipping/collections";
-import { idParams, listParams, statusParams } from "../lib/shipping/params";
+import { idParams, listParams, orderIdParams, statusParams } from "../lib/shipping/params";
 import { shipmentEventData, toPublicShipment, type PublicShipment } from "../lib/shipping/public";
 import { ShipmentBook } from "../lib/shipping/shipment-book";
 import type { TargetStatus } from "../lib/shipping/transitions";
@@ -33,21 +33,18 @@ interface OrderPaidData {
 	redrive?: boolean;
 }
 
-interface ShippingState {
-	book: ShipmentBook;
-}
-
 interface ShippingMethods {
 	shipments(): Store<ShipmentDoc>;
+	cancelPending(ctx: Context, orderId: string): Promise<ShipmentDoc | null>;
 	visibleShipment(ctx: Ctx<unknown>, id: string): Promise<ShipmentDoc>;
 }
 
-type ShippingThis = Service & DbThis & ShippingState & ShippingMethods;
+type ShippingThis = Service & DbThis & ShippingMethods;
 
 const isText = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
 
-const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbThis & ShippingState, ShippingThis> = {
+const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbThis, ShippingThis> = {
 	name: "shipping",
 	mixins: [
 		// No rules of its own: it forgets the ids of events handled long ago (lib/outbox/inbox.ts).
@@ -55,6 +52,15 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 		DbMixin(COLLECTIONS, { outbox: true }),
 		MessagingMixin<ShippingThis>({
 			consumers: [
+				{
+					// A cancelled order's shipment is called off while it is still pending (idempotent by state).
+					event: "order.cancelled",
+					queue: "shipment_cancel",
+					async handler(ctx: Context<DomainEvent<{ orderId?: string }>>) {
+						const orderId = ctx.params?.data?.orderId;
+						if (isText(orderId)) await this.cancelPending(ctx, orderId);
+					}
+				},
 				{
 					event: "order.paid",
 					queue: "order_paid",
@@ -84,6 +90,17 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 	],
 
 	actions: {
+		/** Internal (the orders reconciler): calls off the order's pending shipment; answers it as it is now, or 404. */
+		cancelForOrder: {
+			visibility: "public",
+			params: orderIdParams,
+			async handler(this: ShippingThis, ctx: Ctx<{ orderId: string }>): Promise<PublicShipment> {
+				const shipment = await this.cancelPending(ctx, ctx.params.orderId);
+				if (!shipment) throw new NotFoundError("Shipment of order", ctx.params.orderId);
+				return toPublicShipment(shipment);
+			}
+		},
+
 		list: {
 			rest: "GET /shipments",
 			params: listParams,
@@ -132,6 +149,24 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 			return this.store<ShipmentDoc>("shipments");
 		},
 
+		/** pending -> cancelled with its shipment.cancelled (one write); any other status is left as it is. */
+		async cancelPending(this: ShippingThis, ctx: Context, orderId: string): Promise<ShipmentDoc | null> {
+			const shipment = await this.shipments().findOne({ orderId });
+			if (!shipment || shipment.status !== "pending") return shipment;
+			return this.outbox.write(async w => {
+				const shipments = w.bind(this.shipments());
+				try {
+					const after = await new ShipmentBook(shipments).move(shipment, "cancelled", "orders");
+					w.stage("shipment.cancelled", after.id, shipmentEventData(after));
+					return after;
+				} catch (err) {
+					// Moved on meanwhile (shipped, or cancelled by a concurrent call): it stays as it is.
+					if (err instanceof ConflictError) return shipments.findById(shipment.id);
+					throw err;
+				}
+			}, ctx.requestID ?? undefined);
+		},
+
 		/** The shipment if the caller may see it (owner, admin, or another service); 404 otherwise. */
 		async visibleShipment(this: ShippingThis, ctx: Ctx<unknown>, id: string): Promise<ShipmentDoc> {
 			const shipment = await this.shipments().findById(id);
@@ -140,10 +175,6 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 				throw new NotFoundError("Shipment", id);
 			return shipment;
 		}
-	},
-
-	async started(this: ShippingThis) {
-		this.book = new ShipmentBook(this.shipments());
 	}
 };
 

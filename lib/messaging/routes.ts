@@ -34,6 +34,8 @@ export const AMQP_QUEUES = {
 	order_confirmed: ["order.confirmed"],
 	/** shipping creates the shipment */
 	order_paid: ["order.paid"],
+	/** shipping calls off a cancelled order's pending shipment */
+	shipment_cancel: ["order.cancelled"],
 	/** payments refunds a paid order that was cancelled */
 	payment_refund: ["order.cancelled"],
 	/** orders: confirmed -> paid */

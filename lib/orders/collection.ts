@@ -65,6 +65,8 @@ export interface OrderDoc {
 	redrivenAt: string;
 	/** Noted from shipment.created; null until then, so the reconciler finds paid orders left without one. */
 	shipmentId?: string | null;
+	/** Set when the order is cancelled; cleared once the reconciler saw its stock, charge and shipment settled (compensation.ts). */
+	compensationDueAt?: string | null;
 	createdAt: string;
 	updatedAt: string;
 	[key: string]: unknown;
@@ -86,6 +88,7 @@ export const ordersCollection: CollectionSpec = {
 		version: { type: "integer", required: true, default: 0 },
 		redrivenAt: { type: "string", required: true },
 		shipmentId: { type: "string" },
+		compensationDueAt: { type: "string", index: true },
 		createdAt: { type: "string", required: true, index: true },
 		updatedAt: { type: "string", required: true }
 	},

@@ -1,7 +1,7 @@
 /** The shipping service's collection: one shipment per order. */
 import type { CollectionSpec } from "../store";
 
-export type ShipmentStatus = "pending" | "shipped" | "delivered";
+export type ShipmentStatus = "pending" | "shipped" | "delivered" | "cancelled";
 export type Carrier = "DHL" | "UPS";
 
 export interface HistoryEntry {

@@ -5,6 +5,9 @@ const id = { type: "string", empty: false, max: 128 };
 
 export const idParams = { id };
 
+export const orderIdParams = { orderId: id };
+
+/** What an admin may ask for: cancelled is the orders' business (a cancelled order calls its shipment off). */
 export const statusParams = { id, status: { type: "enum", values: TARGET_STATUSES } };
 
 export const listParams = {

@@ -23,7 +23,7 @@ describe("routes", () => {
 		expect(queuesOf("order.created")).toEqual(["order_created"]);
 		expect(queuesOf("inventory.reserved")).toEqual(["inventory_reserved"]);
 		expect(queuesOf("inventory.reservation_failed")).toEqual(["inventory_failed"]);
-		expect([...queuesOf("order.cancelled")].sort()).toEqual(["inventory_release", "payment_refund"]);
+		expect([...queuesOf("order.cancelled")].sort()).toEqual(["inventory_release", "payment_refund", "shipment_cancel"]);
 		expect(queuesOf("order.confirmed")).toEqual(["order_confirmed"]);
 		expect(queuesOf("user.registered")).toEqual([]);
 	});
