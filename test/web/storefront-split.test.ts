@@ -18,9 +18,7 @@ jest.setTimeout(120_000);
 const DOMAIN = ["users", "products", "inventory", "carts", "orders", "payments", "shipping", "notifications", "logs"];
 
 // Needs Chromium and NATS: skipped on a laptop without either, a failure in CI (describeWithServer's rule).
-const describeSplit = serverUp("127.0.0.1", 4222)
-	? describeWithChromium()
-	: require("../helpers/servers").describeWithServer("NATS", "127.0.0.1", 4222);
+const describeSplit = serverUp("127.0.0.1", 4222) ? describeWithChromium() : describeWithServer("NATS", "127.0.0.1", 4222);
 
 describeSplit("storefront in the NATS split (two gateway nodes, one domain node)", () => {
 	const chromium = useChromium(["storefront"]);
