@@ -101,7 +101,7 @@ const consumer = (
 const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis & OrdersState, OrdersThis> = {
 	name: "orders",
 	mixins: [
-		MetricsMixin(orderMetrics(), brokerMetrics()),
+		MetricsMixin<OrdersThis>(orderMetrics(), brokerMetrics()),
 		// No rules of its own: it forgets the ids of events handled long ago (lib/outbox/inbox.ts).
 		RetentionMixin(() => []),
 		DbMixin([ordersCollection], { outbox: true }),
