@@ -3,11 +3,15 @@
  * page for browser navigations only, hashed assets cached for a year and gzipped, the page
  * revalidated, the app's CSP on the app and the API's own headers untouched.
  */
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
 import { buildWebApps } from "../helpers/browser";
 import { client, type Client } from "../helpers/http";
 import { startStack, type Stack } from "../helpers/stack";
 import { API_CSP } from "../../lib/gateway/security-headers";
-import { WEB_APP_CSP } from "../../lib/gateway/web-apps";
+import { WEB_APP_CSP, WEB_DIST_DIR, WebApps } from "../../lib/gateway/web-apps";
 
 jest.setTimeout(60_000);
 
@@ -73,5 +77,38 @@ describe("gateway serving the web apps (real build, real gateway)", () => {
 		expect(r.headers.get("content-type")).toBe("application/json; charset=utf-8");
 		const post = await api.post("/", {});
 		expect(post.status).toBe(404);
+	});
+
+	it("keeps the storefront's initial JavaScript within the 150 KB gzip budget (as the build measured it)", () => {
+		const stamp = JSON.parse(fs.readFileSync(path.join(WEB_DIST_DIR, "storefront", ".build.json"), "utf8"));
+		expect(stamp.initialJs.files.length).toBeGreaterThan(0);
+		expect(stamp.initialJs.gzipBytes).toBeGreaterThan(1000);
+		expect(stamp.initialJs.gzipBytes).toBeLessThanOrEqual(150 * 1024);
+		// The build stamp itself is not served.
+		return fetch(stack.baseUrl + "/.build.json").then(r => expect(r.status).toBe(404));
+	});
+});
+
+describe("web apps that were not built", () => {
+	it("answer / with a 503 page that says how to build them, and leave the rest to the API", async () => {
+		const empty = fs.mkdtempSync(path.join(os.tmpdir(), "shop-no-web-"));
+		const apps = new WebApps({ dev: false }, empty);
+		const server = http.createServer((req, res) => {
+			if (apps.serve(req, res, [])) return;
+			res.statusCode = 418;
+			res.end();
+		});
+		await new Promise<void>(r => server.listen(0, "127.0.0.1", r));
+		const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+		try {
+			const root = await fetch(base + "/");
+			expect(root.status).toBe(503);
+			expect(await root.text()).toContain("npm run build:web");
+			expect((await fetch(base + "/api/v1/products")).status).toBe(418);
+			expect((await fetch(base + "/elsewhere")).status).toBe(418);
+		} finally {
+			server.close();
+			fs.rmSync(empty, { recursive: true, force: true });
+		}
 	});
 });
