@@ -1,10 +1,10 @@
 /** Liveness, readiness and the cluster view served by the gateway. */
-import type { ServiceBroker } from "moleculer";
+import type { Service, ServiceBroker } from "moleculer";
 import { messagingHealth } from "../messaging/registry";
 
-interface LocalService {
-	name: string;
-	dbHealth?: () => Promise<void>;
+/** The database check mixins/db.mixin.ts gives a service, if it has one. */
+function dbHealthOf(svc: Service): (() => Promise<void>) | undefined {
+	return "dbHealth" in svc && typeof svc.dbHealth === "function" ? (svc.dbHealth as () => Promise<void>).bind(svc) : undefined;
 }
 
 export interface Readiness {
@@ -18,13 +18,14 @@ export interface Readiness {
 /** Ready when the broker has started, every local service's database answers and every configured external broker is connected. */
 export async function readiness(broker: ServiceBroker): Promise<Readiness> {
 	const services: Record<string, string> = {};
-	const started = (broker as unknown as { started: boolean }).started;
+	const started = broker.started;
 	await Promise.all(
-		(broker.services as unknown as LocalService[]).map(async svc => {
+		broker.services.map(async svc => {
+			const dbHealth = dbHealthOf(svc);
 			if (!started) services[svc.name] = "starting";
-			else if (!svc.dbHealth) services[svc.name] = "up";
+			else if (!dbHealth) services[svc.name] = "up";
 			else
-				services[svc.name] = await svc.dbHealth().then(
+				services[svc.name] = await dbHealth().then(
 					() => "up",
 					(err: Error) => `database unreachable: ${err.message}`
 				);
@@ -37,16 +38,10 @@ export async function readiness(broker: ServiceBroker): Promise<Readiness> {
 
 /** Nodes and the services each serves, plus which of the expected services have no live node. */
 export function clusterHealth(broker: ServiceBroker, expectedServices: string[]) {
-	const nodes = (
-		broker.registry.getNodeList({ onlyAvailable: false, withServices: true }) as unknown as Array<{
-			id: string;
-			available: boolean;
-			services?: Array<{ name: string }>;
-		}>
-	).map(n => ({
+	const nodes = broker.registry.getNodeList({ onlyAvailable: false, withServices: true }).map(n => ({
 		id: n.id,
 		available: n.available,
-		services: (n.services ?? []).map(s => s.name).filter(s => !s.startsWith("$"))
+		services: (n.services ?? []).map(s => String(s.name)).filter(s => !s.startsWith("$"))
 	}));
 	const live = new Set(nodes.filter(n => n.available).flatMap(n => n.services));
 	const missing = expectedServices.filter(s => !live.has(s));

@@ -3,6 +3,8 @@
  * the real gateway on a free port, data in a fresh temporary directory (or the given DB_URI).
  */
 import fs from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { ServiceBroker, ServiceSchema } from "moleculer";
@@ -49,8 +51,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 		fs.rmSync(dataDir, { recursive: true, force: true });
 		throw err;
 	}
-	const api = broker.getLocalService("api") as unknown as { server?: { address(): { port: number } } } | undefined;
-	const baseUrl = api?.server ? `http://127.0.0.1:${api.server.address().port}` : "";
+	// moleculer-web keeps its HTTP server on the service.
+	const api = broker.getLocalService("api");
+	const server = api && "server" in api ? (api.server as Server) : undefined;
+	const baseUrl = server ? `http://127.0.0.1:${(server.address() as AddressInfo).port}` : "";
 	return {
 		broker,
 		baseUrl,
