@@ -13,6 +13,7 @@ import { logShippers } from "./lib/broker/log-shipper";
 import { rediscoverOnStart } from "./lib/broker/rediscover";
 import { transporterOptions } from "./lib/broker/transporter";
 import { transporterSettings } from "./lib/broker/transporter-settings";
+import { FailoverMiddleware } from "./lib/broker/failover.middleware";
 
 /**
  * Moleculer's internal middlewares in its own order (service-broker.js), with the lighter metrics
@@ -20,7 +21,10 @@ import { transporterSettings } from "./lib/broker/transporter-settings";
  * its types know only objects.
  */
 const INTERNAL_MIDDLEWARES: Array<string | Middleware> = [
-	...["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout", "Retry", "Fallback"],
+	...["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout"],
+	// Inside Retry, which sends again the idempotent calls whose node it finds dead.
+	FailoverMiddleware as unknown as Middleware,
+	...["Retry", "Fallback"],
 	...["ErrorHandler", "Tracing", LeanMetricsMiddleware as unknown as Middleware, "Debounce", "Throttle"]
 ];
 

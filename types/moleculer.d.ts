@@ -13,6 +13,12 @@ declare module "moleculer" {
 		roles?: string[];
 		/** One line for the generated OpenAPI document (GET /api/v1/openapi.json); the action name otherwise. */
 		summary?: string;
+		/**
+		 * Whether running it twice is harmless, so that a call whose node died before answering may be
+		 * sent again to another node (lib/broker/failover.middleware.ts). Unset: true for cached actions
+		 * and those exposed only as GET or HEAD routes.
+		 */
+		idempotent?: boolean;
 	}
 }
 

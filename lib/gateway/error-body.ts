@@ -55,7 +55,8 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; re
 
 	if (name === "ValidationError" || e.type === "VALIDATION_ERROR") return { status: 422, body: validationBody(e) };
 
-	if (name === "ServiceNotFoundError" || name === "ServiceNotAvailableError" || name === "ServiceUnavailableError")
+	// RequestRejectedError: the node went away while the call was pending (lib/broker/failover.middleware.ts).
+	if (["ServiceNotFoundError", "ServiceNotAvailableError", "ServiceUnavailableError", "RequestRejectedError"].includes(name))
 		return {
 			status: 503,
 			body: {
