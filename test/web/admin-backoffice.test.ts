@@ -10,7 +10,7 @@ import { browserTest, describeWithChromium, useChromium } from "../helpers/brows
 import { client } from "../helpers/http";
 import { waitFor } from "../helpers/processes";
 import { startStack, type Stack } from "../helpers/stack";
-import { ADDRESS, ADMIN_ENV, CARD, registerCustomer, signInAsAdmin } from "./admin-fixtures";
+import { ADDRESS, ADMIN_ENV, CARD, goTo, registerCustomer, signInAsAdmin } from "./admin-fixtures";
 
 const SCREENSHOT = path.join(__dirname, "..", "..", "docs", "images", "backoffice.png");
 
@@ -102,6 +102,73 @@ describeE2E("backoffice in Chromium (real app, embedded store)", () => {
 			]);
 		},
 		{ timeoutMs: 90_000 }
+	);
+
+	browserTest(
+		chromium,
+		"an admin refunds one paid order and cancels another from their pages, edits a product and deletes it",
+		async ({ page }) => {
+			const api = client(stack.baseUrl);
+			const admin = (await api.post("/api/v1/auth/login", { email: ADMIN_ENV.ADMIN_EMAIL, password: ADMIN_ENV.ADMIN_PASSWORD })).body
+				.accessToken;
+			const product = await api.post(
+				"/api/v1/products",
+				{ name: "Spare Kettle", price: 20, category: "Kitchen", stock: 50 },
+				{ token: admin }
+			);
+			const productId: string = product.body.id;
+			await waitFor(
+				"the product's inventory",
+				async () => (await api.get(`/api/v1/inventory/check?productId=${productId}&quantity=1`)).status === 200
+			);
+			const customer = await registerCustomer(stack.baseUrl, "Refund Ruth");
+			const paidOrder = async () => {
+				const r = await api.post(
+					"/api/v1/orders",
+					{ items: [{ productId, quantity: 1 }], shippingAddress: ADDRESS, payment: CARD },
+					{ token: customer.token }
+				);
+				await waitFor(
+					"the order paid",
+					async () => (await api.get(`/api/v1/orders/${r.body.id}`, { token: admin })).body.status === "paid"
+				);
+				return r.body.id as string;
+			};
+			const [refunded, cancelled] = [await paidOrder(), await paidOrder()];
+
+			await signInAsAdmin(page, stack.baseUrl);
+			await goTo(page, `/admin/orders/${refunded}`);
+			await page.getByRole("button", { name: "Refund €20.00" }).click();
+			await page.getByTestId("order-status").getByText("cancelled (refunded)").waitFor({ timeout: 15_000 });
+			await page.getByRole("region", { name: "Payment" }).getByText("refunded").waitFor();
+
+			await goTo(page, `/admin/orders/${cancelled}`);
+			await page.getByTestId("order-status").getByText("paid").waitFor();
+			await page.getByLabel("New status").selectOption("cancelled");
+			await page.getByLabel("Reason (for a cancellation)").fill("customer called to cancel");
+			await page.getByRole("button", { name: "Change status" }).click();
+			await page.getByTestId("order-status").getByText("cancelled").waitFor({ timeout: 15_000 });
+			await page.getByTestId("status-history").getByText("customer called to cancel").waitFor();
+			expect((await api.get(`/api/v1/orders/${cancelled}`, { token: admin })).body.status).toBe("cancelled");
+
+			await goTo(page, `/admin/products/${productId}`);
+			await page.getByLabel("Name").fill("Spare Kettle XL");
+			await page.getByLabel("Price").fill("24.50");
+			await page.getByRole("button", { name: "Save changes" }).click();
+			await page.getByRole("heading", { level: 1, name: "Spare Kettle XL" }).waitFor();
+			expect((await api.get(`/api/v1/products/${productId}`)).body).toMatchObject({ name: "Spare Kettle XL", price: 24.5 });
+
+			await page.getByRole("link", { name: "All products" }).click();
+			await page.getByRole("button", { name: "Delete Spare Kettle XL" }).click();
+			await page.getByRole("button", { name: "Delete Spare Kettle XL for good" }).click();
+			await page.getByText("Spare Kettle XL deleted.").waitFor();
+			await page
+				.getByRole("region", { name: "Products" })
+				.getByRole("link", { name: "Spare Kettle XL", exact: true })
+				.waitFor({ state: "detached" });
+			await page.getByTestId("live-feed").getByText("Spare Kettle XL can no longer be bought (deleted)").waitFor();
+			expect((await api.get(`/api/v1/products/${productId}`)).status).toBe(404);
+		}
 	);
 
 	browserTest(chromium, "the logs viewer finds one request's lines from every service", async ({ page }) => {

@@ -30,7 +30,7 @@ export interface Order {
 	total: number;
 	currency: string;
 	shippingAddress: Address;
-	statusHistory: Array<{ status: OrderStatus; at: string; by?: string; reason?: string }>;
+	statusHistory: Array<{ status: OrderStatus; at: string; by?: string; note?: string }>;
 	cancelReason?: string;
 	createdAt: string;
 	updatedAt: string;

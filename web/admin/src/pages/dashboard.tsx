@@ -17,6 +17,8 @@ import { parseBrokerBacklog, revenueByCurrency, type BrokerBacklog } from "../st
 import { ORDER_STATUSES, type Health, type InventoryItem, type Notification, type Order, type OrderStatus } from "../types";
 
 const REFRESH_MS = 30_000;
+/** A reload reads about a dozen routes: at most one per this delay however busy the shop, well under RATE_LIMIT_USER_MAX. */
+const LIVE_RELOAD_MS = 2_000;
 /** Today's orders are summed from at most this many pages of 100. */
 const MAX_TODAY_PAGES = 10;
 
@@ -97,7 +99,7 @@ function Card<T>({ title, data, children }: { title: string; data: Section<T> | 
 
 export function DashboardPage() {
 	const { data, reload } = useLoad(loadDashboard, []);
-	useLiveReload(e => /^(order|payment|shipment)\.|^inventory\.low_stock$|^product\.unavailable$/.test(e.event), reload, 500);
+	useLiveReload(e => /^(order|payment|shipment)\.|^inventory\.low_stock$|^product\.unavailable$/.test(e.event), reload, LIVE_RELOAD_MS);
 	useEffect(() => {
 		const t = setInterval(reload, REFRESH_MS);
 		return () => clearInterval(t);

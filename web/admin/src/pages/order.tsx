@@ -187,7 +187,7 @@ export function OrderPage({ id }: { id: string }) {
 						<li key={i}>
 							<Status value={h.status} /> <time dateTime={h.at}>{dateTime(h.at)}</time>
 							{h.by ? <span class="muted"> by {h.by}</span> : null}
-							{h.reason ? <span> ({h.reason.replace(/_/g, " ")})</span> : null}
+							{h.note ? <span>: {h.note}</span> : null}
 						</li>
 					))}
 				</ol>
