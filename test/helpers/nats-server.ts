@@ -22,12 +22,15 @@ export interface NatsServer {
 	stop(): Promise<void>;
 }
 
-/** `args`: the server's own flags (`--user`, `--pass`, `--auth`, `--tls` ...). */
-export async function startNatsServer(args: string[]): Promise<NatsServer> {
+/** `args`: the server's own flags (`--user`, `--pass`, `--auth`, `--tls` ...); `env`: variables its configuration file reads. */
+export async function startNatsServer(args: string[], env: Record<string, string> = {}): Promise<NatsServer> {
 	const binary = natsServerBinary();
 	if (!binary) throw new Error("nats-server is not installed");
 	const port = await freePort();
-	const child: ChildProcess = spawn(binary, ["-a", "127.0.0.1", "-p", String(port), ...args], { stdio: ["ignore", "pipe", "pipe"] });
+	const child: ChildProcess = spawn(binary, ["-a", "127.0.0.1", "-p", String(port), ...args], {
+		env: { ...process.env, ...env },
+		stdio: ["ignore", "pipe", "pipe"]
+	});
 	let out = "";
 	child.stdout!.on("data", d => (out += d));
 	child.stderr!.on("data", d => (out += d));
