@@ -103,7 +103,12 @@ export function ProductsPage({ query }: { query: URLSearchParams }) {
 										<td class="actions">
 											{confirming === p.id ? (
 												<>
-													<button type="button" class="danger" onClick={() => void remove(p)}>
+													<button
+														type="button"
+														class="danger"
+														ref={el => el?.focus()}
+														onClick={() => void remove(p)}
+													>
 														Delete {p.name} for good
 													</button>
 													<button type="button" onClick={() => setConfirming(null)}>
