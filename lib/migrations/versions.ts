@@ -6,6 +6,7 @@ import { notificationsBodyKeptSince } from "./versions/0004-notifications-body-k
 import { ordersReconcilerIndex } from "./versions/0005-orders-reconciler-index";
 import { refreshTokensExpiryIndex } from "./versions/0006-refresh-tokens-expiry-index";
 import { outbox } from "./versions/0007-outbox";
+import { ordersCompensationDueAt } from "./versions/0008-orders-compensation-due-at";
 import type { Migration } from "./types";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -15,7 +16,8 @@ export const MIGRATIONS: readonly Migration[] = [
 	notificationsBodyKeptSince,
 	ordersReconcilerIndex,
 	refreshTokensExpiryIndex,
-	outbox
+	outbox,
+	ordersCompensationDueAt
 ];
 
 /** The services some migration creates tables for, in the order first named. */

@@ -48,6 +48,7 @@ describe("migrations on MongoDB (CongoDB in-process, not a real mongod)", () => 
 		expect(await indexNames("orders")).toEqual(
 			[
 				"_id_",
+				"compensationDueAt_1",
 				"createdAt_1",
 				"idempotencyKey_1",
 				"status_1",
@@ -102,7 +103,7 @@ describe("migrations on MongoDB (CongoDB in-process, not a real mongod)", () => 
 				await otherConn.close();
 			}
 			await expect(prepareServiceSchema("orders", other.uri, quiet)).rejects.toThrow(
-				/Service "orders": its database mongodb:.* lacks migrations 0001-first-release, 0002-orders-shipment-id, 0005-orders-reconciler-index, 0007-outbox; run `npm run migrate`/
+				/Service "orders": its database mongodb:.* lacks migrations 0001-first-release, 0002-orders-shipment-id, 0005-orders-reconciler-index, 0007-outbox, 0008-orders-compensation-due-at; run `npm run migrate`/
 			);
 		} finally {
 			process.env.NODE_ENV = saved;

@@ -238,7 +238,7 @@ describeWithServer(
 		});
 
 		await expect(start).rejects.toThrow(
-			/Service "orders": its database postgres:\/\/.*lacks migrations 0002-orders-shipment-id, 0005-orders-reconciler-index, 0007-outbox; run `npm run migrate`/
+			/Service "orders": its database postgres:\/\/.*lacks migrations 0002-orders-shipment-id, 0005-orders-reconciler-index, 0007-outbox, 0008-orders-compensation-due-at; run `npm run migrate`/
 		);
 		// Nothing was created behind the migrations' back.
 		expect(Object.keys(await schemaSnapshot(behind.uri))).not.toContain("orders_outbox");
