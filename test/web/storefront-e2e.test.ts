@@ -187,4 +187,17 @@ describeE2E("storefront in Chromium (real app, embedded store)", () => {
 		},
 		{ viewport: PHONE }
 	);
+
+	browserTest(chromium, "the product page follows the stock: sold out and back in stock without a reload", async ({ page }) => {
+		const id = shop.products.get("Chess Set")!;
+		await page.goto(`${stack.baseUrl}/products/${id}`);
+		await page.getByText(/^In stock: \d+ available$/).waitFor();
+		const stock = (onHand: number) => shop.api.patch(`/api/v1/products/${id}/stock`, { onHand }, { token: shop.adminToken });
+		expect((await stock(0)).status).toBe(200);
+		await page.getByText("Out of stock", { exact: true }).waitFor({ timeout: 10_000 });
+		expect(await page.getByRole("button", { name: "Add to cart" }).isDisabled()).toBe(true);
+		expect((await stock(3)).status).toBe(200);
+		await page.getByText("In stock: 3 available").waitFor({ timeout: 10_000 });
+		expect(await page.getByRole("button", { name: "Add to cart" }).isDisabled()).toBe(false);
+	});
 });
