@@ -5,15 +5,33 @@
  * written outside any test (beforeAll/afterAll: starting and stopping stacks) are held for the file
  * and printed when one of its tests or hooks failed. A test reads its own lines with
  * `capturedLogs()` (test/helpers/logs.ts). TEST_LOGS=all prints every line as it comes, as before.
+ * Node's notice that node:sqlite (the embedded store) is experimental is left out: it is known, and
+ * no test's; every other process warning is printed as Node prints it.
  */
 const { format } = require("node:util");
 const { TestEnvironment } = require("jest-environment-node");
 
 const METHODS = ["log", "info", "warn", "error", "debug"];
 
+const SQLITE_NOTICE = /^SQLite is an experimental feature/;
+const NOTICE_FILTERED = Symbol.for("shop.test.sqliteNoticeFiltered");
+
+/** Once per process (a worker runs many test files): Node's own warning printers, minus the SQLite notice. */
+function filterSqliteNotice() {
+	if (process[NOTICE_FILTERED]) return;
+	process[NOTICE_FILTERED] = true;
+	const printers = process.listeners("warning");
+	process.removeAllListeners("warning");
+	process.on("warning", warning => {
+		if (warning.name === "ExperimentalWarning" && SQLITE_NOTICE.test(warning.message)) return;
+		for (const print of printers) print(warning);
+	});
+}
+
 class HeldLogsEnvironment extends TestEnvironment {
 	async setup() {
 		await super.setup();
+		filterSqliteNotice();
 		// Jest gives the environment its console after constructing it, before setup().
 		const console = this.global.console;
 		const passThrough = process.env.TEST_LOGS === "all";
