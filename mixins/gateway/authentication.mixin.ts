@@ -6,6 +6,7 @@
  * `auth` ("required" by default, or "public") and `roles` each action declares are enforced here.
  * GET /metrics takes the operators' METRICS_TOKEN instead of a user's token.
  * Each signed-in request counts against the per-user limit (rate-limit.mixin.ts).
+ * From the rest of the gateway: `cfg` (api.service.ts), `countUserRequest` (rate-limit.mixin.ts).
  */
 import type { Context } from "moleculer";
 import { metricsTokenMatches } from "../../lib/broker/metrics-privacy";

@@ -2,6 +2,7 @@
  * Publishes the gateway's extension point (lib/gateway/extension-point.ts) for the services of this
  * process: upgrade requests routed by path on the gateway's server, and its denylist of ended
  * sessions. The gateway's drain asks the upgraded connections' owners to close them first.
+ * From the rest of the gateway: `server` (moleculer-web), `denylist` (authentication.mixin.ts).
  */
 import type { Server } from "node:http";
 import { publishGateway, UpgradeRouter, withdrawGateway, type GatewayExtensionPoint } from "../../lib/gateway/extension-point";

@@ -2,6 +2,7 @@
  * The gateway's health endpoints (lib/gateway/health.ts): GET /health/live (the process answers),
  * /health/ready (this node's services and its configured brokers; 503 until ready) and /health
  * (every node, and the services no live node runs; 503 when one is missing).
+ * From the rest of the gateway: `servedServiceNames` (api.service.ts), the services expected to run.
  */
 import type { Context } from "moleculer";
 import { clusterHealth, readiness } from "../../lib/gateway/health";

@@ -2,6 +2,7 @@
  * The OpenAPI document (GET /openapi.json), generated from exactly the routes the gateway serves and
  * each action's `params`, `auth`, `roles` and `summary` (lib/gateway/openapi.ts), and its
  * interactive UI at /docs and /api/v1/docs (swagger-ui from swagger-ui-dist, lib/gateway/docs.ts).
+ * api.service.ts calls `addDocsRoutes` and `publishOpenApi` once it has built its own routes.
  */
 import type { Context, ServiceSchema } from "moleculer";
 import { NotFoundError } from "../../lib/errors";

@@ -3,6 +3,7 @@
  * (register, login and refresh under a stricter limit; /docs; everything else), and per signed-in
  * user; counted in Redis when REDIS_URL is set (so every gateway node shares the counts), in memory
  * otherwise. Limits hold from the first request: the gateway waits (briefly) until Redis counts.
+ * From the rest of the gateway: `cfg` (api.service.ts), `routes` (moleculer-web).
  */
 import ApiGateway from "moleculer-web";
 import { loadConfig } from "../../lib/config";

@@ -4,6 +4,7 @@
  * then answered from that copy without moleculer-web or a broker call (still counted against the
  * client's per-IP limit), until the service it came from broadcasts a write (cache.clean.<service>,
  * mixins/cache-cleaner.mixin.ts). Any answer with an ETag is a 304 when If-None-Match matches it.
+ * From the rest of the gateway: `cfg`, `mainRoute` (its per-IP limit) and `passOn` (api.service.ts).
  */
 import type { Context } from "moleculer";
 import { loadConfig } from "../../lib/config";
