@@ -41,7 +41,8 @@ export interface LiveConnection {
 const UNAUTHORIZED = 4401;
 
 export function defaultLiveUrl(): string {
-	const { protocol, host } = globalThis.location;
+	// Typed by hand: this file is also compiled without the DOM types (unit tests).
+	const { protocol, host } = (globalThis as unknown as { location: { protocol: string; host: string } }).location;
 	return `${protocol === "https:" ? "wss:" : "ws:"}//${host}/ws`;
 }
 
