@@ -5,6 +5,10 @@
  * It also refuses null unless a rule says `nullable: true`. fastest-validator lets an `optional`
  * field be null (or turns null into the rule's `default`), so `{"price": null}` on an update got
  * past every schema and reached the handlers; here `optional` means "may be absent" only.
+ *
+ * And it refuses a string with a NUL character or an unpaired surrogate anywhere: the embedded store
+ * (SQLite) cuts text at a NUL and turns a lone surrogate into U+FFFD, so such a value was answered
+ * 201 as sent and read back as something else ("a\u0000b" as "a", two order ids as one).
  */
 import { Validators } from "moleculer";
 
@@ -37,6 +41,9 @@ export function strictSchema(schema: Schema): Schema {
 /** The error of a null where the rule does not say `nullable: true`. */
 export const NOT_NULL = "notNullable";
 
+/** The error of a string that is not storable text (a NUL, an unpaired surrogate). */
+export const NOT_TEXT = "stringText";
+
 interface CompiledRule {
 	schema: Schema;
 	messages: Record<string, string>;
@@ -52,16 +59,21 @@ interface RuleWrapper {
 /**
  * fastest-validator wraps the code of every rule (nested ones, array items, each rule of a
  * multi-rule too) in a check of undefined and null; a null that the rule does not accept is now
- * an error before that check, which would have let it through.
+ * an error before that check, which would have let it through, and so is a string that is not
+ * storable text.
  */
 function refuseNull(fv: RuleWrapper) {
 	fv.addMessage(NOT_NULL, "The '{field}' field must not be null.");
+	fv.addMessage(NOT_TEXT, "The '{field}' field must be text without NUL characters or unpaired surrogates.");
 	const wrap = fv.wrapRequiredCheckSourceCode.bind(fv);
 	fv.wrapRequiredCheckSourceCode = (rule, innerSrc, context, resVar) => {
 		const src = wrap(rule, innerSrc, context, resVar);
-		if (rule.schema.nullable === true || rule.schema.type === "forbidden") return src;
-		const error = fv.makeError({ type: NOT_NULL, actual: "value", messages: rule.messages });
-		return `if (value === null) { ${error} } else { ${src} }`;
+		if (rule.schema.type === "forbidden") return src;
+		const notText = fv.makeError({ type: NOT_TEXT, actual: "value", messages: rule.messages });
+		const textChecked = `if (typeof value === "string" && (!value.isWellFormed() || value.indexOf(String.fromCharCode(0)) !== -1)) { ${notText} } else { ${src} }`;
+		if (rule.schema.nullable === true) return textChecked;
+		const notNull = fv.makeError({ type: NOT_NULL, actual: "value", messages: rule.messages });
+		return `if (value === null) { ${notNull} } else ${textChecked}`;
 	};
 }
 

@@ -1,4 +1,4 @@
-import { StrictValidator } from "../../lib/broker/strict-validator";
+import { NOT_TEXT, StrictValidator } from "../../lib/broker/strict-validator";
 
 describe("strict validator", () => {
 	const v = new StrictValidator();
@@ -56,5 +56,26 @@ describe("strict validator", () => {
 		const params: Record<string, unknown> = {};
 		expect(check(params)).toBe(true);
 		expect(params).toEqual({ b: 3 });
+	});
+
+	// Found by test/fuzz: the embedded store cut "a\u0000b" to "a" and stored a lone surrogate as U+FFFD.
+	it("refuses a string with a NUL or an unpaired surrogate in any field, nullable and nested ones too", () => {
+		const check = v.compile({
+			name: "string",
+			note: { type: "string", optional: true, nullable: true },
+			tags: { type: "array", optional: true, items: "string" },
+			address: { type: "object", optional: true, props: { city: "string" } }
+		}) as (p: unknown) => true | Array<{ field: string; type: string; message: string }>;
+		const fieldsOf = (p: unknown) => {
+			const r = check(p);
+			return r === true ? [] : r.filter(e => e.type === NOT_TEXT).map(e => e.field);
+		};
+		expect(check({ name: "ok \u{1F6D2} \u202e\u200b", note: null, tags: ["\ud83d\udecd"] })).toBe(true);
+		expect(fieldsOf({ name: "a\u0000b" })).toEqual(["name"]);
+		expect(fieldsOf({ name: "x", note: "\ud800" })).toEqual(["note"]);
+		expect(fieldsOf({ name: "x", tags: ["ok", "\udc00x"] })).toHaveLength(1);
+		expect(fieldsOf({ name: "x", address: { city: "\u0000" } })).toEqual(["address.city"]);
+		const [error] = check({ name: "\u0000" }) as Array<{ message: string }>;
+		expect(error.message).toBe("The 'name' field must be text without NUL characters or unpaired surrogates.");
 	});
 });
