@@ -49,7 +49,7 @@ interface CompiledRule {
 	messages: Record<string, string>;
 }
 
-/** The part of fastest-validator's Validator that the null check hooks into (see refuseNull). */
+/** The part of fastest-validator's Validator that the null check hooks into (see refuseNullAndUnstorableText). */
 interface RuleWrapper {
 	wrapRequiredCheckSourceCode(rule: CompiledRule, innerSrc: string, context: unknown, resVar?: string): string;
 	makeError(opts: { type: string; actual: string; messages: Record<string, string> }): string;
@@ -62,7 +62,7 @@ interface RuleWrapper {
  * an error before that check, which would have let it through, and so is a string that is not
  * storable text.
  */
-function refuseNull(fv: RuleWrapper) {
+function refuseNullAndUnstorableText(fv: RuleWrapper) {
 	fv.addMessage(NOT_NULL, "The '{field}' field must not be null.");
 	fv.addMessage(NOT_TEXT, "The '{field}' field must be text without NUL characters or unpaired surrogates.");
 	const wrap = fv.wrapRequiredCheckSourceCode.bind(fv);
@@ -80,7 +80,7 @@ function refuseNull(fv: RuleWrapper) {
 export class StrictValidator extends Validators.Fastest {
 	constructor(opts?: ConstructorParameters<typeof Validators.Fastest>[0]) {
 		super(opts);
-		refuseNull((this as unknown as { validator: RuleWrapper }).validator);
+		refuseNullAndUnstorableText((this as unknown as { validator: RuleWrapper }).validator);
 	}
 
 	override compile(schema: Schema) {
