@@ -17,6 +17,7 @@
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { loadConfig } from "../lib/config";
 import { NotFoundError } from "../lib/errors";
+import { canSee, ownerScope } from "../lib/access";
 import type { DomainEvent } from "../lib/events";
 import { newId } from "../lib/ids";
 import { DuplicateKeyError, type Filter, type Store } from "../lib/store";
@@ -76,7 +77,6 @@ interface NotificationsMethods {
 type NotificationsThis = Service & DbThis & NotificationsState & NotificationsMethods & MessagingThis;
 type OrderDetails = Awaited<ReturnType<Directory["order"]>>;
 
-const isAdmin = (user: RequestMeta["user"]) => !user || user.roles.includes("admin");
 const isClientError = (err: unknown) => {
 	const code = (err as { code?: unknown })?.code;
 	return typeof code === "number" && code >= 400 && code < 500;
@@ -122,9 +122,9 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 			async handler(this: NotificationsThis, ctx: Ctx<ListParams>) {
 				const { status, template, recipient, relatedId, page, pageSize } = ctx.params;
 				const user = ctx.meta.user;
-				const where: Filter = {};
-				if (!isAdmin(user)) where.userId = user!.id;
-				else if (recipient) where.recipient = recipient;
+				// A customer sees their own; only an admin (or a service) filters by recipient.
+				const where: Filter = ownerScope(user);
+				if (!where.userId && recipient) where.recipient = recipient;
 				if (status) where.status = status;
 				if (template) where.template = template;
 				if (relatedId) where.relatedId = relatedId;
@@ -288,7 +288,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 		async visible(this: NotificationsThis, ctx: Ctx<unknown>, id: string) {
 			const doc = await this.notifications().findById(id);
 			const user = ctx.meta.user;
-			if (!doc || (!isAdmin(user) && doc.userId !== user!.id)) throw new NotFoundError("Notification", id);
+			if (!doc || !canSee(user, doc.userId)) throw new NotFoundError("Notification", id);
 			return doc;
 		}
 	},

@@ -12,6 +12,7 @@
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { NotFoundError } from "../lib/errors";
+import { findVisible, ownerScope } from "../lib/access";
 import type { DomainEvent } from "../lib/events";
 import { toMinor } from "../lib/money";
 import type { Filter, Store } from "../lib/store";
@@ -162,8 +163,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 				const page = ctx.params.page ?? 1;
 				const pageSize = ctx.params.pageSize ?? 20;
 				const user = ctx.meta.user;
-				const where: Filter = {};
-				if (user && !user.roles.includes("admin")) where.userId = user.id;
+				const where: Filter = ownerScope(user);
 				if (ctx.params.orderId) where.orderId = ctx.params.orderId;
 				return findPage(this.payments(), where, page, pageSize, toPublicPayment);
 			}
@@ -210,10 +210,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 
 		/** The payment if the caller may see it (owner, admin, or another service); 404 otherwise. */
 		async visiblePayment(this: PaymentsThis, ctx: Ctx<unknown>, id: string): Promise<PaymentDoc> {
-			const payment = await this.payments().findById(id);
-			const user = ctx.meta.user;
-			if (!payment || (user && payment.userId !== user.id && !user.roles.includes("admin"))) throw new NotFoundError("Payment", id);
-			return payment;
+			return findVisible(this.payments(), ctx.meta.user, "Payment", id);
 		},
 
 		/**

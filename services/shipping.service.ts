@@ -10,6 +10,7 @@
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { ConflictError, NotFoundError } from "../lib/errors";
+import { findVisible, ownerScope } from "../lib/access";
 import type { DomainEvent } from "../lib/events";
 import type { Filter, Store } from "../lib/store";
 import { COLLECTIONS, type ShipmentDoc } from "../lib/shipping/collections";
@@ -108,8 +109,7 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 				const page = ctx.params.page ?? 1;
 				const pageSize = ctx.params.pageSize ?? 20;
 				const user = ctx.meta.user;
-				const where: Filter = {};
-				if (user && !user.roles.includes("admin")) where.userId = user.id;
+				const where: Filter = ownerScope(user);
 				if (ctx.params.orderId) where.orderId = ctx.params.orderId;
 				return findPage(this.shipments(), where, page, pageSize, toPublicShipment);
 			}
@@ -169,11 +169,7 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 
 		/** The shipment if the caller may see it (owner, admin, or another service); 404 otherwise. */
 		async visibleShipment(this: ShippingThis, ctx: Ctx<unknown>, id: string): Promise<ShipmentDoc> {
-			const shipment = await this.shipments().findById(id);
-			const user = ctx.meta.user;
-			if (!shipment || (user && shipment.userId !== user.id && !user.roles.includes("admin")))
-				throw new NotFoundError("Shipment", id);
-			return shipment;
+			return findVisible(this.shipments(), ctx.meta.user, "Shipment", id);
 		}
 	}
 };

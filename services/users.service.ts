@@ -3,6 +3,7 @@
  * login throttling, and the address book. Routes are relative to /api/v1; the gateway enforces
  * `auth` and `roles`. The pieces live in lib/users/; this file wires them to actions.
  */
+import { canSee } from "../lib/access";
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { loadConfig } from "../lib/config";
 import { ConflictError, NotFoundError, UnauthorizedError, invalidField } from "../lib/errors";
@@ -331,7 +332,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 			async handler(this: UsersThis, ctx: Ctx<{ id: string }>): Promise<PublicUser> {
 				const caller = ctx.meta.user;
 				// No caller means a call from another service, which is trusted.
-				const allowed = !caller || caller.id === ctx.params.id || caller.roles.includes("admin");
+				const allowed = canSee(caller, ctx.params.id);
 				const user = allowed ? await this.users().findById(ctx.params.id) : null;
 				if (!user) throw new NotFoundError("User", ctx.params.id);
 				return toPublicUser(user);

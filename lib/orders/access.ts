@@ -1,18 +1,14 @@
-/** Who may see an order: its owner, an admin, or another service (no user in the call). Others get 404, not 403. */
+/** Who may see an order or list a user's orders: the one owner-or-admin rule of lib/access.ts. */
+import { canSee, type Caller } from "../access";
 import type { OrderDoc } from "./collection";
 
-export interface Caller {
-	id: string;
-	roles: string[];
-}
-
-export const isAdmin = (user: Caller | null | undefined): boolean => !!user?.roles?.includes("admin");
+export { isAdmin, type Caller } from "../access";
 
 export function canSeeOrder(user: Caller | null | undefined, order: Pick<OrderDoc, "userId">): boolean {
-	return !user || isAdmin(user) || order.userId === user.id;
+	return canSee(user, order.userId);
 }
 
 /** Whose orders a caller may list: themselves, anyone for an admin. */
 export function canListOrdersOf(user: Caller | null | undefined, userId: string): boolean {
-	return !user || isAdmin(user) || user.id === userId;
+	return canSee(user, userId);
 }
