@@ -1,0 +1,53 @@
+/**
+ * What every answer must be: never a 5xx; a 4xx carries exactly the one error body
+ * `{ error: { type, message, code, data? } }` (lib/gateway/error-body.ts) as JSON, with `code` equal
+ * to the status and no stack trace; a success labelled JSON parses.
+ */
+import type { Operation } from "./operations";
+import type { FuzzRequest, FuzzResponse } from "./requests";
+
+const STACK = /\n\s+at .+[:(]\d+|node_modules|\.ts:\d+/;
+
+/** Why the answer breaks the contract, or undefined when it keeps it. */
+export function problemWith(res: FuzzResponse): string | undefined {
+	if (res.status >= 500) return `answered ${res.status}`;
+	if (res.status < 100) return `no valid status (${res.status})`;
+	const type = String(res.headers["content-type"] ?? "");
+	if (res.status >= 400) {
+		if (!type.startsWith("application/json")) return `a ${res.status} with Content-Type '${type}', not JSON`;
+		let body: any;
+		try {
+			body = JSON.parse(res.text);
+		} catch {
+			return `a ${res.status} whose body is not JSON`;
+		}
+		const keys = body && typeof body === "object" ? Object.keys(body) : [];
+		if (keys.length !== 1 || keys[0] !== "error") return `a ${res.status} whose body is not { error }`;
+		const e = body.error;
+		if (!e || typeof e !== "object" || Array.isArray(e)) return `a ${res.status} whose 'error' is not an object`;
+		const extra = Object.keys(e).filter(k => !["type", "message", "code", "data"].includes(k));
+		if (extra.length) return `a ${res.status} whose error has unexpected keys ${extra.join(", ")}`;
+		if (typeof e.type !== "string" || !/^[A-Z][A-Z0-9_]*$/.test(e.type))
+			return `a ${res.status} whose error.type is ${JSON.stringify(e.type)}`;
+		if (typeof e.message !== "string" || e.message.length === 0) return `a ${res.status} without an error.message`;
+		if (e.code !== res.status) return `a ${res.status} whose error.code is ${JSON.stringify(e.code)}`;
+		if (STACK.test(res.text)) return `a ${res.status} that shows a stack trace or a source path`;
+		return undefined;
+	}
+	if (type.startsWith("application/json") && res.text.length > 0) {
+		try {
+			JSON.parse(res.text);
+		} catch {
+			return `a ${res.status} labelled JSON whose body is not JSON`;
+		}
+	}
+	return undefined;
+}
+
+/** A success the caller may not have: no token (or a broken one) on a signed-in route, a customer on an admin route. */
+export function accessProblem(op: Operation, req: FuzzRequest, res: FuzzResponse): string | undefined {
+	if (res.status >= 400 || op.access === "public") return undefined;
+	if (req.role === "anonymous" || req.auth !== "role") return `a ${res.status} without a valid token on a route that needs one`;
+	if (op.access === "admin" && req.role !== "admin") return `a ${res.status} for a ${req.role} on an admin route`;
+	return undefined;
+}
