@@ -70,8 +70,14 @@ export interface InvariantReport {
 	badShipments: string[];
 	/** Per product: what its stock record says against what the orders say. */
 	stock: Array<{ productId: string; onHand: number; reserved: number; heldByPaidOrders: number; movementsNet: number }>;
-	/** Orders reserved or released more than once by the movement log. */
-	repeatedMovements: string[];
+	/**
+	 * Orders whose reserve and release movements on an item do not net to what the order holds (its
+	 * quantity when paid, nothing when cancelled): a reservation applied twice, or given back twice.
+	 * A reservation taken over after a crash may be given back and run again: that nets out.
+	 */
+	unbalancedReservations: string[];
+	/** The same mail (template) about the same order sent more than once. */
+	repeatedNotifications: string[];
 	/** What a stock audit run now finds to repair. */
 	audit: { repairedItems: number; releasedUnits: number; shortItems: number };
 }
@@ -81,7 +87,7 @@ export async function checkInvariants(
 	admin: string,
 	accepted: string[],
 	products: Array<{ id: string; stock: number }>,
-	opts: { shipping: boolean }
+	opts: { shipping: boolean; notifications: boolean }
 ): Promise<InvariantReport> {
 	const orders = await settledOrders(api, admin, accepted);
 	const byId = new Map(orders.map(o => [o.id, o]));
@@ -94,7 +100,8 @@ export async function checkInvariants(
 		badPayments: [],
 		badShipments: [],
 		stock: [],
-		repeatedMovements: [],
+		unbalancedReservations: [],
+		repeatedNotifications: [],
 		audit: { repairedItems: 0, releasedUnits: 0, shortItems: 0 }
 	};
 	for (const o of orders) {
@@ -115,10 +122,15 @@ export async function checkInvariants(
 		if (!item) throw new Error(`No stock record for product ${p.id}`);
 		const movements = await all<Movement>(api, admin, `/api/v1/inventory/${item.id}/history`);
 		const net = movements.reduce((sum, m) => sum + (m.type === "reserve" ? m.quantity : m.type === "release" ? -m.quantity : 0), 0);
-		for (const type of ["reserve", "release"]) {
-			const seen = new Map<string, number>();
-			for (const m of movements) if (m.type === type && m.orderId) seen.set(m.orderId, (seen.get(m.orderId) ?? 0) + 1);
-			for (const [orderId, n] of seen) if (n > 1) report.repeatedMovements.push(`${orderId}: ${type} x${n}`);
+		const netByOrder = new Map<string, number>();
+		for (const m of movements) {
+			if (!m.orderId || (m.type !== "reserve" && m.type !== "release")) continue;
+			netByOrder.set(m.orderId, (netByOrder.get(m.orderId) ?? 0) + (m.type === "reserve" ? m.quantity : -m.quantity));
+		}
+		for (const o of orders) {
+			const holds = o.status === "paid" ? o.items.filter(l => l.productId === p.id).reduce((sum, l) => sum + l.quantity, 0) : 0;
+			const net = netByOrder.get(o.id) ?? 0;
+			if (net !== holds) report.unbalancedReservations.push(`${o.id} (${o.status}) on ${p.id}: net ${net}, holds ${holds}`);
 		}
 		const held = orders
 			.filter(o => o.status === "paid")
@@ -126,6 +138,17 @@ export async function checkInvariants(
 			.filter(line => line.productId === p.id)
 			.reduce((sum, line) => sum + line.quantity, 0);
 		report.stock.push({ productId: p.id, onHand: item.onHand, reserved: item.reserved, heldByPaidOrders: held, movementsNet: net });
+	}
+
+	if (opts.notifications) {
+		const mails = await all<{ template: string; relatedId: string | null }>(api, admin, "/api/v1/notifications");
+		const seen = new Map<string, number>();
+		// Orders only: a low-stock alert may rightly come again after units came back.
+		for (const m of mails) {
+			const key = `${m.template} ${m.relatedId}`;
+			if (m.relatedId && byId.has(m.relatedId)) seen.set(key, (seen.get(key) ?? 0) + 1);
+		}
+		for (const [key, n] of seen) if (n > 1) report.repeatedNotifications.push(`${key} x${n}`);
 	}
 
 	const audit = await api.post("/api/v1/inventory/audit", {}, { token: admin });
@@ -146,7 +169,8 @@ export function healthyReport(report: InvariantReport, products: Array<{ id: str
 			const held = s?.heldByPaidOrders ?? 0;
 			return { productId: p.id, onHand: p.stock, reserved: held, heldByPaidOrders: held, movementsNet: held };
 		}),
-		repeatedMovements: [],
+		unbalancedReservations: [],
+		repeatedNotifications: [],
 		audit: { repairedItems: 0, releasedUnits: 0, shortItems: 0 }
 	};
 }

@@ -36,6 +36,10 @@ export interface KafkaMock {
 	/** KAFKA_BROKERS for the mock cluster. */
 	brokers: string;
 	stop(): Promise<void>;
+	/** Freezes the cluster (SIGSTOP): its port stays open and nothing answers, as a hung broker. */
+	pause(): void;
+	/** Lets a paused cluster go on (SIGCONT), on the same port with the same topics and offsets. */
+	resume(): void;
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -74,8 +78,17 @@ export async function startKafkaMock(): Promise<KafkaMock> {
 	return {
 		brokers,
 		async stop() {
-			if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+			if (child.exitCode === null && child.signalCode === null) {
+				child.kill("SIGCONT");
+				child.kill("SIGTERM");
+			}
 			await exited;
+		},
+		pause() {
+			child.kill("SIGSTOP");
+		},
+		resume() {
+			child.kill("SIGCONT");
 		}
 	};
 }
