@@ -12,9 +12,19 @@ import { Link, match, navigate, useFocusOnNavigate, useLocation } from "./router
 import { useLive, useSession } from "./session";
 
 function SignInPage({ search }: { search: string }) {
+	const session = useSession();
 	const next = new URLSearchParams(search).get("next");
 	// Only a path of this app, never another site.
 	const target = next && next.startsWith("/") && !next.startsWith("//") ? next : "/account";
+	if (session)
+		return (
+			<>
+				<h1>Signed in</h1>
+				<p>
+					You are signed in as {session.user.email}. <Link href={target}>Continue</Link>
+				</p>
+			</>
+		);
 	return (
 		<>
 			<h1>Sign in</h1>

@@ -48,7 +48,6 @@ export function OrderPage({ id }: { id: string }) {
 	const [error, setError] = useState<string | null>(null);
 	const [confirming, setConfirming] = useState(false);
 	const [busy, setBusy] = useState(false);
-	const [restored, setRestored] = useState(false);
 
 	const reload = useCallback(async () => {
 		try {
@@ -113,7 +112,6 @@ export function OrderPage({ id }: { id: string }) {
 		try {
 			for (const item of order.items)
 				await addToCart({ id: item.productId, name: item.name, price: item.price, currency: order.currency }, item.quantity);
-			setRestored(true);
 			navigate("/checkout");
 		} catch (err) {
 			setError((err as Error).message);
@@ -154,7 +152,7 @@ export function OrderPage({ id }: { id: string }) {
 			</div>
 			{error && <Notice kind="error">{error}</Notice>}
 
-			{(paymentFailed || outOfStock) && !restored && (
+			{(paymentFailed || outOfStock) && (
 				<button type="button" onClick={restore}>
 					Put these items back in my cart and try again
 				</button>
