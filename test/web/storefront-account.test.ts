@@ -109,4 +109,27 @@ describeE2E("storefront account in Chromium (real app)", () => {
 		// The refused address and the wrong password: the browser logs the API's 422s, which the page shows at their fields.
 		{ allowConsole: [/status of 422 .*\/api\/v1\/users\/me\/(addresses|password)\)$/] }
 	);
+
+	browserTest(
+		chromium,
+		"two tabs reloading at once stay signed in (refreshes take turns: a replayed refresh token would end the session)",
+		async ({ page, newPage }) => {
+			const customer = await registerCustomer(shop, "Two Tabs");
+			await page.goto(`${stack.baseUrl}/signin?next=/orders`);
+			await page.locator("#signin-email").fill(customer.email);
+			await page.locator("#signin-password").fill(customer.password);
+			await page.getByRole("button", { name: "Sign in", exact: true }).click();
+			await page.getByRole("heading", { level: 1, name: "Your orders" }).waitFor();
+			const other = await newPage();
+			// Each load starts without an access token, so both tabs refresh with the one stored refresh token.
+			for (let round = 0; round < 3; round++) {
+				await Promise.all([page.goto(`${stack.baseUrl}/orders`), other.goto(`${stack.baseUrl}/account`)]);
+				await page.getByRole("heading", { level: 1, name: "Your orders" }).waitFor();
+				await other.getByRole("heading", { level: 1, name: "Your account" }).waitFor();
+				await page.getByText("No orders yet.").waitFor();
+				await other.locator("#profile-email").waitFor();
+			}
+			expect(await page.evaluate<string | null>("localStorage.getItem('shop.session')")).not.toBeNull();
+		}
+	);
 });
