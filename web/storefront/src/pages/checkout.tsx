@@ -127,6 +127,16 @@ export function CheckoutPage() {
 				Signed in as {session.user.email}. {cart.itemCount} {cart.itemCount === 1 ? "item" : "items"}, total{" "}
 				<strong>{formatMoney(cart.total, cart.currency)}</strong>.
 			</p>
+			<ul class="lines" aria-label="Your order">
+				{cart.lines.map(l => (
+					<li key={l.productId} class="line">
+						<span class="line-name">
+							{l.quantity} × {l.name}
+						</span>
+						<span class="price">{formatMoney(l.subtotal, l.currency)}</span>
+					</li>
+				))}
+			</ul>
 			{errors && <Notice kind="error">{errors.form}</Notice>}
 			<form onSubmit={submit} noValidate>
 				<fieldset>
