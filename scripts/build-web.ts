@@ -125,6 +125,9 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 async function buildApp(app: string, hash: string): Promise<Stamp> {
+	// Always a production build: under jest (NODE_ENV=test) Vite and Preact's preset would otherwise
+	// keep development code (preact/debug) in it.
+	process.env.NODE_ENV = "production";
 	const { build } = (await import(VITE)) as { build(config: Record<string, unknown>): Promise<unknown> };
 	const tmp = path.join(WEB_DIST_DIR, `.tmp-${app}-${process.pid}`);
 	await build({
