@@ -268,7 +268,9 @@ describeWithKubectl()("Kubernetes manifests (deploy/k8s)", () => {
 		});
 	});
 
-	const describeWithNatsServer = natsServerBinary() ? describe : inCI ? describe : describe.skip;
+	// In CI a missing nats-server fails the suite (startNatsServer throws); on a laptop it is skipped with a reason.
+	const describeWithNatsServer: jest.Describe =
+		natsServerBinary() || inCI ? describe : (console.warn("skipped: nats-server is not installed"), describe.skip);
 	describeWithNatsServer("the split's NATS configuration, run by a real nats-server", () => {
 		let server: NatsServer;
 		let monitorPort: number;
