@@ -7,13 +7,14 @@ import { loadConfig, type Env } from "./lib/config";
 import { StrictValidator } from "./lib/broker/strict-validator";
 import { RequestScopeMiddleware } from "./lib/broker/request-scope.middleware";
 import { LeanMetricsMiddleware } from "./lib/broker/lean-metrics.middleware";
-import { jsonFormatter, textFormatter } from "./lib/broker/log-formatter";
+import { logFormatter } from "./lib/broker/log-formatter";
 import { GatewayPrometheusReporter } from "./lib/broker/gateway-prometheus-reporter";
 import { logShippers } from "./lib/broker/log-shipper";
 import { rediscoverOnStart } from "./lib/broker/rediscover";
 import { transporterOptions } from "./lib/broker/transporter";
 import { transporterSettings } from "./lib/broker/transporter-settings";
 import { FailoverMiddleware } from "./lib/broker/failover.middleware";
+import { tracingOptions } from "./lib/tracing/options";
 
 /**
  * Moleculer's internal middlewares in its own order (service-broker.js), with the lighter metrics
@@ -32,6 +33,8 @@ type BrokerMetricsReporter = NonNullable<Exclude<BrokerOptions["metrics"], boole
 
 export function brokerOptions(env: Env = process.env): BrokerOptions {
 	const config = loadConfig(env);
+	// Off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (lib/tracing/).
+	const tracing = tracingOptions(env);
 	return {
 		namespace: config.namespace,
 		nodeID: config.nodeID,
@@ -55,7 +58,7 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 				options: {
 					level: config.logLevel,
 					colors: false,
-					formatter: config.logFormat === "json" ? jsonFormatter : textFormatter
+					formatter: logFormatter(config.logFormat, tracing.enabled === true)
 				}
 			},
 			// Ships records (LOG_SHIP_LEVEL, info by default) to the logs service over the bus.
@@ -97,6 +100,7 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 				token: config.metricsToken
 			}) as unknown as BrokerMetricsReporter
 		},
+		tracing,
 		validator: new StrictValidator(),
 		// Listed here rather than added by Moleculer, so that "Metrics" can be the lighter hooks.
 		internalMiddlewares: false,

@@ -14,10 +14,21 @@ export interface DomainEvent<T = Record<string, unknown>> {
 	subject: string;
 	datacontenttype: "application/json";
 	correlationid: string;
+	/**
+	 * CloudEvents' distributed-tracing extension: the W3C trace context of the span that recorded the
+	 * event (lib/tracing/), so its consumers' spans join that trace. Absent when tracing is off.
+	 */
+	traceparent?: string;
 	data: T;
 }
 
-export function createEvent<T>(source: string, type: string, subject: string, data: T, correlationid?: string): DomainEvent<T> {
+/** Where an event comes from: the request it belongs to and, when traced, its span. */
+export interface EventOrigin {
+	requestId?: string;
+	traceparent?: string;
+}
+
+export function createEvent<T>(source: string, type: string, subject: string, data: T, origin: EventOrigin = {}): DomainEvent<T> {
 	const id = newId();
 	return {
 		specversion: "1.0",
@@ -27,7 +38,8 @@ export function createEvent<T>(source: string, type: string, subject: string, da
 		time: new Date().toISOString(),
 		subject,
 		datacontenttype: "application/json",
-		correlationid: correlationid ?? id,
+		correlationid: origin.requestId ?? id,
+		...(origin.traceparent ? { traceparent: origin.traceparent } : {}),
 		data
 	};
 }

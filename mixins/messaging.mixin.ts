@@ -32,6 +32,8 @@ import type { QueueName, TopicName } from "../lib/messaging/routes";
 import type { Delivery } from "../lib/messaging/types";
 import type { Inbox } from "../lib/outbox/inbox";
 import { requestScope } from "../lib/request-context";
+import { inDeliverySpan } from "../lib/tracing/delivery-span";
+import { parentSpanOf } from "../lib/tracing/origin";
 
 export interface MessageConsumer<S = Service> extends ConsumerSource {
 	queue?: QueueName;
@@ -107,19 +109,26 @@ export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<
 	}
 
 	async function consume(this: Self, active: MessageConsumer<Self>[]) {
+		const traced = this.broker.isTracingEnabled();
 		await this.messaging!.consume(
 			this,
 			active.map(c => ({
 				...c,
 				handle: (event: DomainEvent<unknown>, delivery: Delivery) => {
+					// Traced, the handling continues the span that recorded the event (its traceparent).
+					const parentSpan = traced ? parentSpanOf(event) : undefined;
 					const ctx = this.broker.ContextFactory.create(this.broker, null as unknown as EventEndpoint, event, {
 						requestID: event.correlationid || event.id,
-						meta: { $delivery: delivery }
+						meta: { $delivery: delivery },
+						...(parentSpan && { parentSpan })
 					}) as Context<DomainEvent<unknown>> & { eventName?: string; eventType?: string; service?: Service };
 					ctx.eventName = event.type;
 					ctx.eventType = "emit";
 					ctx.service = this;
-					return requestScope.run({ requestId: ctx.requestID ?? undefined }, () => handleOnce.call(this, c, ctx));
+					const handle = () => handleOnce.call(this, c, ctx);
+					return requestScope.run({ requestId: ctx.requestID ?? undefined }, () =>
+						traced ? inDeliverySpan(ctx, this, delivery, handle) : handle()
+					);
 				}
 			}))
 		);

@@ -34,6 +34,7 @@ import { MetricsEndpointMixin } from "../mixins/gateway/metrics-endpoint.mixin";
 import { OpenApiDocsMixin } from "../mixins/gateway/openapi-docs.mixin";
 import { RateLimitMixin } from "../mixins/gateway/rate-limit.mixin";
 import { ResponseCacheMixin } from "../mixins/gateway/response-cache.mixin";
+import { TraceHeaderMixin } from "../mixins/gateway/trace-header.mixin";
 import { domainServices } from "./domain-services";
 
 /** Actions under the stricter per-IP login limit (password guessing, sign-up spam, token grinding). */
@@ -56,6 +57,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		HealthMixin,
 		ResponseCacheMixin,
 		RateLimitMixin,
+		TraceHeaderMixin,
 		AuthenticationMixin,
 		ExtensionPointMixin,
 		ApiGateway
@@ -144,7 +146,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 						origin: cfg.corsOrigins.includes("*") ? "*" : cfg.corsOrigins,
 						methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
 						allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "If-None-Match"],
-						exposedHeaders: ["X-Request-Id", "Retry-After", "ETag", "Location"],
+						exposedHeaders: ["X-Request-Id", "traceparent", "Retry-After", "ETag", "Location"],
 						credentials: !cfg.corsOrigins.includes("*"),
 						maxAge: 600
 					}

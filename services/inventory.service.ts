@@ -63,6 +63,7 @@ import { inventoryMetrics } from "../lib/metrics/business-metrics";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
+import { originOf } from "../lib/tracing/origin";
 
 type Meta = RequestMeta & { $location?: string };
 type Ctx<P = Record<string, never>> = Context<P, Meta>;
@@ -360,7 +361,7 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 		op(this: InventoryThis, ctx: Ctx<unknown>): OpContext {
 			return {
 				actor: ctx.meta.user?.id ?? SYSTEM_ACTOR,
-				emit: (type, subject, data) => this.outbox.stage(type, subject, data, ctx.requestID ?? undefined)
+				emit: (type, subject, data) => this.outbox.stage(type, subject, data, originOf(ctx))
 			};
 		},
 

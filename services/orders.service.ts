@@ -54,6 +54,7 @@ import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin, type MessageConsumer } from "../mixins/messaging.mixin";
 import { brokerMetrics } from "../lib/metrics/broker-metrics";
 import { orderMetrics } from "../lib/metrics/business-metrics";
+import { originOf } from "../lib/tracing/origin";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 
@@ -264,7 +265,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 						const order = await w.bind(this.orders()).insert(doc);
 						w.stage("order.created", order.id, orderCreatedData(order));
 						return order;
-					}, ctx.requestID ?? undefined),
+					}, originOf(ctx)),
 				userExists: async userId => {
 					const r = (await ctx.call("users.verify", { id: userId })) as { exists?: boolean; active?: boolean };
 					return !!r?.exists && r.active !== false;
@@ -299,7 +300,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 				const { type, data } = transitionEvent(result.order, result.previousStatus);
 				w.stage(type, result.order.id, data);
 				return result;
-			}, ctx.requestID ?? undefined);
+			}, originOf(ctx));
 		},
 
 		/**

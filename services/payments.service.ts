@@ -31,6 +31,7 @@ import { paymentMetrics } from "../lib/metrics/business-metrics";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
+import { originOf } from "../lib/tracing/origin";
 
 type Ctx<P = Record<string, never>> = Context<P, RequestMeta>;
 
@@ -204,7 +205,7 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 			return work =>
 				this.outbox.write(
 					w => work(w.bind(this.payments()), (type, payment) => w.stage(type, payment.id, paymentEventData(type, payment))),
-					ctx.requestID ?? undefined
+					originOf(ctx)
 				);
 		},
 

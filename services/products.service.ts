@@ -18,6 +18,7 @@ import { buildListQuery, type ListParams } from "../lib/products/list-query";
 import { paramsCacheKey } from "../lib/products/cache-keygen";
 import { adjustStockParams, createParams, idParams, listParams, updateParams, upsertParams } from "../lib/products/params";
 import { changedFields, toPublicProduct, toStoredFields, type Product, type ProductInput } from "../lib/products/product-shape";
+import { originOf } from "../lib/tracing/origin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { CacheCleaner, type CacheCleanerThis } from "../mixins/cache-cleaner.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
@@ -117,7 +118,7 @@ const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbTh
 				await this.outbox.write(async w => {
 					if (!(await w.bind(this.products()).removeById(doc.id))) throw new NotFoundError("Product", doc.id);
 					w.stage("product.deleted", doc.id, toPublicProduct(doc));
-				}, ctx.requestID ?? undefined);
+				}, originOf(ctx));
 				await this.cacheChanged();
 				ctx.meta.$statusCode = 204;
 				return null;
@@ -197,7 +198,7 @@ const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbTh
 					if (stock !== undefined) created.stock = stock;
 					w.stage("product.created", doc.id, created);
 					return created;
-				}, ctx.requestID ?? undefined)
+				}, originOf(ctx))
 				.catch(err => {
 					throw skuConflict(err, input.sku);
 				});
@@ -217,7 +218,7 @@ const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbTh
 					const changedProduct = toPublicProduct(updated);
 					w.stage("product.updated", doc.id, changedProduct);
 					return changedProduct;
-				}, ctx.requestID ?? undefined)
+				}, originOf(ctx))
 				.catch(err => {
 					throw skuConflict(err, input.sku);
 				});

@@ -23,6 +23,7 @@ import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
+import { originOf } from "../lib/tracing/origin";
 
 type Ctx<P = Record<string, never>> = Context<P, RequestMeta>;
 
@@ -83,7 +84,7 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 							// A re-drive by the orders reconciler (it never heard of the shipment) is answered even
 							// when the shipment exists: its first announcement may be what was lost.
 							if (created || data.redrive === true) w.stage("shipment.created", shipment.id, shipmentEventData(shipment));
-						}, ctx.requestID ?? undefined);
+						}, originOf(ctx));
 					}
 				}
 			]
@@ -138,7 +139,7 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 					);
 					w.stage(`shipment.${after.status}`, after.id, shipmentEventData(after));
 					return after;
-				}, ctx.requestID ?? undefined);
+				}, originOf(ctx));
 				return toPublicShipment(moved);
 			}
 		}
@@ -164,7 +165,7 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 					if (err instanceof ConflictError) return shipments.findById(shipment.id);
 					throw err;
 				}
-			}, ctx.requestID ?? undefined);
+			}, originOf(ctx));
 		},
 
 		/** The shipment if the caller may see it (owner, admin, or another service); 404 otherwise. */

@@ -34,6 +34,7 @@ import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { RetentionMixin } from "../mixins/retention.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage, OLDEST_FIRST } from "../lib/store/page";
+import { originOf } from "../lib/tracing/origin";
 
 type Meta = RequestMeta & { $location?: string };
 type Ctx<P = Record<string, never>> = Context<P, Meta>;
@@ -105,7 +106,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 						});
 						w.stage("user.registered", inserted.id, toPublicUser(inserted));
 						return inserted;
-					}, ctx.requestID ?? undefined);
+					}, originOf(ctx));
 				} catch (err) {
 					if (err instanceof DuplicateKeyError) throw emailTaken();
 					throw err;

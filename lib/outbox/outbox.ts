@@ -17,7 +17,7 @@
  * instead of with it; a crash between the two writes loses it. docs/architecture.md says so.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { createEvent, type DomainEvent } from "../events";
+import { createEvent, type DomainEvent, type EventOrigin } from "../events";
 import { TransactionsUnsupportedError, type Doc, type Store } from "../store";
 import type { OutboxRecord } from "./collections";
 
@@ -25,7 +25,7 @@ export interface OutboxWrite {
 	/** The view of one of the service's stores that writes in this transaction. */
 	bind<T extends Doc>(store: Store<T>): Store<T>;
 	/** Records an event to be delivered once the transaction commits; answers its envelope. */
-	stage<T>(type: string, subject: string, data: T, correlationId?: string): DomainEvent<T>;
+	stage<T>(type: string, subject: string, data: T, origin?: EventOrigin): DomainEvent<T>;
 	/** False where the database runs no transactions: the writes are then only ordered. */
 	readonly atomic: boolean;
 }
@@ -90,9 +90,9 @@ export class Outbox {
 	/**
 	 * Runs `work` as one transaction of the service's database, the events it stages included;
 	 * delivers them after the commit. A write started inside another one (same async path) joins it.
-	 * `correlationId` is the request id the events carry.
+	 * `origin` is the request (and span, when traced) the events carry: lib/tracing/origin.ts.
 	 */
-	async write<R>(work: (w: OutboxWrite) => Promise<R>, correlationId?: string): Promise<R> {
+	async write<R>(work: (w: OutboxWrite) => Promise<R>, origin?: EventOrigin): Promise<R> {
 		const outer = active.getStore();
 		if (outer?.outbox === this) return work(outer.scope);
 		const staged: OutboxRecord[] = [];
@@ -101,7 +101,7 @@ export class Outbox {
 				bind,
 				atomic,
 				stage: (type, subject, data, own) => {
-					const event = createEvent(this.opts.source, type, subject, data, own ?? correlationId);
+					const event = createEvent(this.opts.source, type, subject, data, own ?? origin);
 					staged.push(this.recordOf(event as DomainEvent<unknown>));
 					return event;
 				}
@@ -134,10 +134,10 @@ export class Outbox {
 	}
 
 	/** Records one event: in the write in progress when there is one, else in a write of its own. */
-	stage<T>(type: string, subject: string, data: T, correlationId?: string): Promise<DomainEvent<T>> {
+	stage<T>(type: string, subject: string, data: T, origin?: EventOrigin): Promise<DomainEvent<T>> {
 		const current = active.getStore();
-		if (current?.outbox === this) return Promise.resolve(current.scope.stage(type, subject, data, correlationId));
-		return this.write(async w => w.stage(type, subject, data), correlationId);
+		if (current?.outbox === this) return Promise.resolve(current.scope.stage(type, subject, data, origin));
+		return this.write(async w => w.stage(type, subject, data), origin);
 	}
 
 	/**

@@ -9,6 +9,7 @@ import { loadConfig } from "../config";
 import type { DomainEvent } from "../events";
 import { messagingOf } from "../messaging/registry";
 import type { Store } from "../store";
+import { parentSpanOf } from "../tracing/origin";
 import type { HandledRecord, OutboxRecord } from "./collections";
 import { Inbox } from "./inbox";
 import { Outbox, type OutboxLogger } from "./outbox";
@@ -34,10 +35,16 @@ function registerMetrics(broker: ServiceBroker): void {
 
 /** Hands an event to the bus and the brokers; resolves once every one of them took it. */
 export function deliverTo(broker: ServiceBroker) {
+	const traced = broker.isTracingEnabled();
 	return async (event: DomainEvent<unknown>): Promise<void> => {
 		const published = messagingOf(broker)?.publish(event);
-		// The bus carries the request id on, so every service's log lines of one request share it.
-		await Promise.all([broker.emit(event.type, event, { requestID: event.correlationid }), published]);
+		// The bus carries the request id on, so every service's log lines of one request share it; when
+		// traced, the listeners' spans continue the span that recorded the event (its traceparent).
+		const parentSpan = traced ? parentSpanOf(event) : undefined;
+		await Promise.all([
+			broker.emit(event.type, event, { requestID: event.correlationid, ...(parentSpan && { parentSpan }) }),
+			published
+		]);
 	};
 }
 

@@ -67,7 +67,7 @@ describe("outbox (embedded store; delivery to a test function)", () => {
 			const t = await w.bind(things).insert({ name: "a" });
 			w.stage("thing.created", t.id, { name: "a" });
 			return t;
-		}, "request-1");
+		}, { requestId: "request-1" });
 		await until(() => delivered.length === 1);
 		expect(delivered[0]).toMatchObject({ type: "thing.created", subject: thing.id, source: "things", correlationid: "request-1" });
 		await until(async () => (await records.count()) === 0);
