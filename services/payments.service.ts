@@ -14,6 +14,7 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "mole
 import { NotFoundError } from "../lib/errors";
 import { findVisible, ownerScope } from "../lib/access";
 import type { DomainEvent } from "../lib/events";
+import type { OrderEvents } from "../lib/orders/events";
 import { toMinor } from "../lib/money";
 import type { Filter, Store } from "../lib/store";
 import type { CardInput } from "../lib/payments/card";
@@ -35,19 +36,9 @@ import { originOf } from "../lib/tracing/origin";
 
 type Ctx<P = Record<string, never>> = Context<P, RequestMeta>;
 
-interface OrderConfirmedData {
-	orderId?: string;
-	userId?: string;
-	total?: number;
-	currency?: string;
-	amountMinor?: number;
-	paymentToken?: string;
-}
-
-interface OrderCancelledData {
-	orderId?: string;
-	previousStatus?: string;
-}
+/** What payments reads of the orders' events (their contract, lib/orders/events.ts), each field checked. */
+type OrderConfirmedData = Partial<OrderEvents["order.confirmed"]>;
+type OrderCancelledData = Partial<OrderEvents["order.cancelled"]>;
 
 interface PaymentsState {
 	provider: SimulatedCardProvider;

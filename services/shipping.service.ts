@@ -12,6 +12,7 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "mole
 import { ConflictError, NotFoundError } from "../lib/errors";
 import { findVisible, ownerScope } from "../lib/access";
 import type { DomainEvent } from "../lib/events";
+import type { OrderEvents } from "../lib/orders/events";
 import type { Filter, Store } from "../lib/store";
 import { COLLECTIONS, type ShipmentDoc } from "../lib/shipping/collections";
 import { idParams, listParams, orderIdParams, statusParams } from "../lib/shipping/params";
@@ -27,13 +28,8 @@ import { originOf } from "../lib/tracing/origin";
 
 type Ctx<P = Record<string, never>> = Context<P, RequestMeta>;
 
-interface OrderPaidData {
-	orderId?: string;
-	userId?: string;
-	shippingAddress?: Record<string, unknown>;
-	/** Set by the orders reconciler when it re-drives a paid order that never heard of its shipment. */
-	redrive?: boolean;
-}
+/** What shipping reads of order.paid (the orders' contract, lib/orders/events.ts; `redrive` set by its reconciler), each field checked. */
+type OrderPaidData = Partial<OrderEvents["order.paid"]>;
 
 interface ShippingMethods {
 	shipments(): Store<ShipmentDoc>;

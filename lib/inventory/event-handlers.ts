@@ -4,29 +4,17 @@
  * on the in-process bus `emit` waits for local handlers, so a throw here would fail the
  * emitter's own request (a product created, its POST answered 500).
  */
-import type { OrderLine } from "./order-lines";
+import type { OrderEvents } from "../orders/events";
+import type { ProductData } from "../products/events";
 import type { Inventory } from "./inventory";
 import { ItemExistsError } from "./stock";
 import type { OpContext } from "./op-context";
 
-export interface ProductCreatedData {
-	id: string;
-	stock?: number;
-}
-
-export interface OrderCreatedData {
-	orderId: string;
-	items: OrderLine[];
-}
-
-export interface OrderCancelledData {
-	orderId: string;
-	previousStatus?: string;
-}
-
-export interface OrderShippedData {
-	orderId: string;
-}
+/** The data read from each consumed event: the emitters' contracts, every field checked before use. */
+export type ProductCreatedData = Pick<ProductData, "id"> & Partial<ProductData>;
+export type OrderCreatedData = Pick<OrderEvents["order.created"], "orderId" | "items">;
+export type OrderCancelledData = Pick<OrderEvents["order.cancelled"], "orderId"> & Partial<OrderEvents["order.cancelled"]>;
+export type OrderShippedData = Pick<OrderEvents["order.shipped"], "orderId">;
 
 /** Statuses of an order that hold a reservation: leaving them for cancelled releases it. */
 const HOLDING_STATUSES = ["confirmed", "paid"];

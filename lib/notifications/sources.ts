@@ -3,6 +3,8 @@
  * services' data, so the rules are tested without a broker.
  */
 import type { DomainEvent } from "../events";
+import type { LowStockData } from "../inventory/events";
+import type { OrderCancelledData, OrderCreatedData, OrderProgressData } from "../orders/events";
 import type { NewNotification } from "./delivery";
 import { ORDER_TEMPLATES, templates, type OrderEventType, type OrderMailData } from "./templates";
 import type { Address, OrderLine } from "./templates/layout";
@@ -17,22 +19,13 @@ export interface Directory {
 	productName(productId: string): Promise<string | undefined>;
 }
 
-export interface OrderEventData {
-	orderId: string;
-	userId: string;
-	total: number;
-	currency: string;
-	shippingAddress?: Address;
-	reason?: string;
-	previousStatus?: string;
-}
+/** What notifications reads of the order.* events (the orders' contract, lib/orders/events.ts). */
+export type OrderEventData = Pick<OrderCreatedData, "orderId" | "userId" | "total" | "currency"> &
+	Partial<Pick<OrderProgressData, "shippingAddress">> &
+	// Read as text: a reason this node does not know still makes a mail (the template names it).
+	Partial<Record<keyof Pick<OrderCancelledData, "reason" | "previousStatus">, string>>;
 
-export interface LowStockData {
-	productId: string;
-	itemId?: string;
-	available: number;
-	lowStockThreshold: number;
-}
+export type { LowStockData };
 
 export const isOrderEvent = (type: string): type is OrderEventType => type in ORDER_TEMPLATES;
 

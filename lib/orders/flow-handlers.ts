@@ -9,6 +9,9 @@
  *   does not release): the reservation is released;
  * - a charge that succeeded for an order cancelled while confirmed: the payment is refunded.
  */
+import type { InventoryEvents } from "../inventory/events";
+import type { PaymentEvents } from "../payments/events";
+import type { ShipmentEvents } from "../shipping/events";
 import type { Store } from "../store";
 import type { CancelReason, OrderDoc, OrderStatus } from "./collection";
 import { IllegalTransitionError, updateOrderFields, type TransitionRequest, type TransitionResult } from "./order-state";
@@ -22,33 +25,17 @@ export interface FlowDeps {
 	logger: { info(...a: unknown[]): void; debug(...a: unknown[]): void; warn(...a: unknown[]): void };
 }
 
-export interface InventoryReservedData {
-	orderId: string;
-}
-export interface ReservationFailedData {
-	orderId: string;
-	reason?: string;
-	productId?: string;
-}
-export interface PaymentSucceededData {
-	orderId: string;
-	paymentId?: string;
-	brand?: string;
-	last4?: string;
-}
-export interface PaymentFailedData {
-	orderId: string;
-	paymentId?: string;
-	reason?: string;
-}
-export interface PaymentRefundedData {
-	orderId: string;
-	paymentId?: string;
-}
-export interface ShipmentData {
-	orderId: string;
-	shipmentId?: string;
-}
+/**
+ * The data read from each consumed event: the emitters' contracts. The orders service checks
+ * `orderId` before a handler runs; every other field is read as possibly absent (an older node's event).
+ */
+type Read<T extends { orderId: string }> = Pick<T, "orderId"> & Partial<T>;
+export type InventoryReservedData = Read<InventoryEvents["inventory.reserved"]>;
+export type ReservationFailedData = Read<InventoryEvents["inventory.reservation_failed"]>;
+export type PaymentSucceededData = Read<PaymentEvents["payment.succeeded"]>;
+export type PaymentFailedData = Read<PaymentEvents["payment.failed"]>;
+export type PaymentRefundedData = Read<PaymentEvents["payment.refunded"]>;
+export type ShipmentData = Read<ShipmentEvents["shipment.shipped"]>;
 
 /** The outcome of one attempted move: the order after it, or why nothing happened. */
 type Moved = { moved: true; order: OrderDoc } | { moved: false; status?: OrderStatus };
