@@ -1,10 +1,13 @@
 /**
- * Every setting the system reads, in one place, read from the environment at call time
- * (tests and the runner change the environment before brokers are created).
+ * The platform's settings (node, transport, storage, gateway, accounts, retention, outbox), read
+ * from the environment at call time (tests and the runner change it before brokers are created).
+ * A domain's own tunables are in its lib/<domain>/settings.ts; every settings module reads through
+ * lib/env.ts's readers or these.
  */
 import path from "node:path";
+import type { Env } from "./env";
 
-export type Env = Record<string, string | undefined>;
+export type { Env } from "./env";
 
 function int(value: string | undefined, fallback: number): number {
 	if (value === undefined || value === "") return fallback;

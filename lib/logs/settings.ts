@@ -8,16 +8,8 @@
  * Logs service: LOGS_MAX_ENTRIES (100000) and LOGS_MAX_AGE_MS (7 days): the cap, enforced every
  * LOGS_PRUNE_INTERVAL_MS (60000; 0 turns pruning off).
  */
-import type { Env } from "../config";
+import { numberSetting, type Env } from "../env";
 import { LOG_LEVELS, type LogLevel } from "./record";
-
-function number(env: Env, name: string, fallback: number, min: number): number {
-	const value = env[name];
-	if (value === undefined || value === "") return fallback;
-	const n = Number(value);
-	if (!Number.isFinite(n) || n < min) throw new Error(`Invalid ${name} in configuration: "${value}"`);
-	return n;
-}
 
 export function shipSettings(env: Env = process.env): { level: LogLevel | null; intervalMs: number } {
 	const raw = (env.LOG_SHIP_LEVEL ?? "info").trim().toLowerCase() || "info";
@@ -25,13 +17,13 @@ export function shipSettings(env: Env = process.env): { level: LogLevel | null; 
 	if (["off", "none", "false", "0"].includes(raw)) level = null;
 	else if ((LOG_LEVELS as readonly string[]).includes(raw)) level = raw as LogLevel;
 	else throw new Error(`Invalid LOG_SHIP_LEVEL in configuration: "${env.LOG_SHIP_LEVEL}" (one of ${LOG_LEVELS.join(", ")}, off)`);
-	return { level, intervalMs: number(env, "LOG_SHIP_INTERVAL_MS", 1000, 10) };
+	return { level, intervalMs: numberSetting(env, "LOG_SHIP_INTERVAL_MS", 1000, 10) };
 }
 
 export function logsSettings(env: Env = process.env) {
 	return {
-		maxEntries: Math.floor(number(env, "LOGS_MAX_ENTRIES", 100_000, 1)),
-		maxAgeMs: number(env, "LOGS_MAX_AGE_MS", 7 * 86_400_000, 1),
-		pruneIntervalMs: number(env, "LOGS_PRUNE_INTERVAL_MS", 60_000, 0)
+		maxEntries: Math.floor(numberSetting(env, "LOGS_MAX_ENTRIES", 100_000, 1)),
+		maxAgeMs: numberSetting(env, "LOGS_MAX_AGE_MS", 7 * 86_400_000, 1),
+		pruneIntervalMs: numberSetting(env, "LOGS_PRUNE_INTERVAL_MS", 60_000, 0)
 	};
 }

@@ -18,15 +18,7 @@
  * - REDIS_STREAM_CLAIM_IDLE_MS (30000): entries pending this long with a consumer (a dead one) are
  *   claimed by another.
  */
-import type { Env } from "../config";
-
-function num(env: Env, name: string, fallback: number, min = 0): number {
-	const value = env[name];
-	if (value === undefined || value === "") return fallback;
-	const n = Number(value);
-	if (!Number.isFinite(n) || n < min) throw new Error(`Invalid ${name} in configuration: "${value}"`);
-	return n;
-}
+import { numberSetting, type Env } from "../env";
 
 export interface RetryPolicy {
 	/** Handling attempts in all, the first included (1: no retry). */
@@ -44,31 +36,31 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
 export function messagingSettings(env: Env = process.env) {
 	return {
 		retry: {
-			attempts: Math.floor(num(env, "MESSAGING_RETRY_ATTEMPTS", 5, 1)),
-			delayMs: num(env, "MESSAGING_RETRY_DELAY_MS", 1000),
-			maxDelayMs: num(env, "MESSAGING_RETRY_MAX_DELAY_MS", 60_000)
+			attempts: Math.floor(numberSetting(env, "MESSAGING_RETRY_ATTEMPTS", 5, 1)),
+			delayMs: numberSetting(env, "MESSAGING_RETRY_DELAY_MS", 1000),
+			maxDelayMs: numberSetting(env, "MESSAGING_RETRY_MAX_DELAY_MS", 60_000)
 		} satisfies RetryPolicy,
-		drainTimeoutMs: num(env, "MESSAGING_DRAIN_TIMEOUT_MS", 10_000),
+		drainTimeoutMs: numberSetting(env, "MESSAGING_DRAIN_TIMEOUT_MS", 10_000),
 		amqp: {
-			prefetch: Math.floor(num(env, "AMQP_PREFETCH", 10, 1)),
-			publishTimeoutMs: num(env, "AMQP_PUBLISH_TIMEOUT_MS", 30_000, 1),
+			prefetch: Math.floor(numberSetting(env, "AMQP_PREFETCH", 10, 1)),
+			publishTimeoutMs: numberSetting(env, "AMQP_PUBLISH_TIMEOUT_MS", 30_000, 1),
 			reconnectMinMs: 100,
-			reconnectMaxMs: num(env, "AMQP_RECONNECT_MAX_MS", 5000, 100),
+			reconnectMaxMs: numberSetting(env, "AMQP_RECONNECT_MAX_MS", 5000, 100),
 			heartbeatSeconds: 15,
 			connectTimeoutMs: 5000
 		},
 		kafka: {
-			sessionTimeoutMs: num(env, "KAFKA_SESSION_TIMEOUT_MS", 30_000, 1),
-			heartbeatIntervalMs: num(env, "KAFKA_HEARTBEAT_INTERVAL_MS", 3000, 1),
-			maxWaitMs: num(env, "KAFKA_MAX_WAIT_MS", 5000, 0),
-			partitions: Math.floor(num(env, "KAFKA_TOPIC_PARTITIONS", 3, 1)),
-			replicationFactor: Math.floor(num(env, "KAFKA_REPLICATION_FACTOR", -1, -1)),
-			publishTimeoutMs: num(env, "KAFKA_PUBLISH_TIMEOUT_MS", 30_000, 1),
+			sessionTimeoutMs: numberSetting(env, "KAFKA_SESSION_TIMEOUT_MS", 30_000, 1),
+			heartbeatIntervalMs: numberSetting(env, "KAFKA_HEARTBEAT_INTERVAL_MS", 3000, 1),
+			maxWaitMs: numberSetting(env, "KAFKA_MAX_WAIT_MS", 5000, 0),
+			partitions: Math.floor(numberSetting(env, "KAFKA_TOPIC_PARTITIONS", 3, 1)),
+			replicationFactor: Math.floor(numberSetting(env, "KAFKA_REPLICATION_FACTOR", -1, -1)),
+			publishTimeoutMs: numberSetting(env, "KAFKA_PUBLISH_TIMEOUT_MS", 30_000, 1),
 			reconnectMaxMs: 5000
 		},
 		redis: {
-			lowStockMaxLen: Math.floor(num(env, "LOW_STOCK_STREAM_MAXLEN", 10_000, 1)),
-			claimIdleMs: num(env, "REDIS_STREAM_CLAIM_IDLE_MS", 30_000, 1)
+			lowStockMaxLen: Math.floor(numberSetting(env, "LOW_STOCK_STREAM_MAXLEN", 10_000, 1)),
+			claimIdleMs: numberSetting(env, "REDIS_STREAM_CLAIM_IDLE_MS", 30_000, 1)
 		}
 	};
 }

@@ -7,25 +7,17 @@
  * and socket timeouts; NOTIFY_LOOKUP_CACHE_MS (60000) how long the customer, order and admins read
  * for mails are kept; plus SMTP_URL, MAIL_FROM, ADMIN_EMAIL and DATA_DIR from lib/config.ts.
  */
-import type { Env } from "../config";
-
-function number(env: Env, name: string, fallback: number, min: number): number {
-	const value = env[name];
-	if (value === undefined || value === "") return fallback;
-	const n = Number(value);
-	if (!Number.isFinite(n) || n < min) throw new Error(`Invalid ${name} in configuration: "${value}"`);
-	return n;
-}
+import { numberSetting, type Env } from "../env";
 
 export function notificationSettings(env: Env = process.env) {
 	return {
-		maxAttempts: Math.floor(number(env, "NOTIFY_MAX_ATTEMPTS", 5, 1)),
-		retryDelayMs: number(env, "NOTIFY_RETRY_DELAY_MS", 1000, 0),
-		retryMaxDelayMs: number(env, "NOTIFY_RETRY_MAX_DELAY_MS", 300_000, 0),
-		sweepIntervalMs: number(env, "NOTIFY_SWEEP_INTERVAL_MS", 30_000, 0),
-		sendTimeoutMs: number(env, "NOTIFY_SEND_TIMEOUT_MS", 20_000, 100),
+		maxAttempts: Math.floor(numberSetting(env, "NOTIFY_MAX_ATTEMPTS", 5, 1)),
+		retryDelayMs: numberSetting(env, "NOTIFY_RETRY_DELAY_MS", 1000, 0),
+		retryMaxDelayMs: numberSetting(env, "NOTIFY_RETRY_MAX_DELAY_MS", 300_000, 0),
+		sweepIntervalMs: numberSetting(env, "NOTIFY_SWEEP_INTERVAL_MS", 30_000, 0),
+		sendTimeoutMs: numberSetting(env, "NOTIFY_SEND_TIMEOUT_MS", 20_000, 100),
 		/** How long customers, orders and the admins' addresses read for mails are kept (0: not kept). */
-		lookupCacheMs: number(env, "NOTIFY_LOOKUP_CACHE_MS", 60_000, 0)
+		lookupCacheMs: numberSetting(env, "NOTIFY_LOOKUP_CACHE_MS", 60_000, 0)
 	};
 }
 

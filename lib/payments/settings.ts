@@ -5,21 +5,14 @@
  * redelivered order.confirmed), PAYMENT_REANNOUNCE_AFTER_MS (10 s: a re-driven order.confirmed of
  * a payment settled this long ago announces its outcome again, in case that event was lost).
  */
-import type { Env } from "../config";
-
-function nonNegative(value: string | undefined, fallback: number, name: string): number {
-	if (value === undefined || value === "") return fallback;
-	const n = Number(value);
-	if (!Number.isFinite(n) || n < 0) throw new Error(`Invalid ${name} in configuration: "${value}"`);
-	return n;
-}
+import { numberSetting, type Env } from "../env";
 
 export function paymentSettings(env: Env = process.env) {
 	return {
-		maxAttempts: Math.max(1, Math.floor(nonNegative(env.PAYMENT_MAX_ATTEMPTS, 3, "PAYMENT_MAX_ATTEMPTS"))),
-		retryDelayMs: nonNegative(env.PAYMENT_RETRY_DELAY_MS, 50, "PAYMENT_RETRY_DELAY_MS"),
-		staleAfterMs: nonNegative(env.PAYMENT_STALE_AFTER_MS, 60_000, "PAYMENT_STALE_AFTER_MS"),
-		reannounceAfterMs: nonNegative(env.PAYMENT_REANNOUNCE_AFTER_MS, 10_000, "PAYMENT_REANNOUNCE_AFTER_MS")
+		maxAttempts: Math.max(1, Math.floor(numberSetting(env, "PAYMENT_MAX_ATTEMPTS", 3))),
+		retryDelayMs: numberSetting(env, "PAYMENT_RETRY_DELAY_MS", 50),
+		staleAfterMs: numberSetting(env, "PAYMENT_STALE_AFTER_MS", 60_000),
+		reannounceAfterMs: numberSetting(env, "PAYMENT_REANNOUNCE_AFTER_MS", 10_000)
 	};
 }
 

@@ -5,22 +5,15 @@
  * WS_MAX_PER_ADDRESS (50), WS_MAX_PER_USER (10): open sockets per client address and per signed-in
  * user (lib/config.ts; 0: no cap). The address is the one the gateway's rate limits use (TRUST_PROXY).
  */
-import { loadConfig, type Env } from "../config";
-
-function positive(env: Env, name: string, fallback: number): number {
-	const value = env[name];
-	if (value === undefined || value === "") return fallback;
-	const n = Number(value);
-	if (!Number.isFinite(n) || n <= 0) throw new Error(`Invalid ${name} in configuration: "${value}"`);
-	return n;
-}
+import { loadConfig } from "../config";
+import { positiveSetting, type Env } from "../env";
 
 export function realtimeSettings(env: Env = process.env) {
 	const cfg = loadConfig(env);
 	return {
 		path: "/ws",
-		pingIntervalMs: positive(env, "REALTIME_PING_INTERVAL_MS", 30_000),
-		authTimeoutMs: positive(env, "REALTIME_AUTH_TIMEOUT_MS", 5_000),
+		pingIntervalMs: positiveSetting(env, "REALTIME_PING_INTERVAL_MS", 30_000),
+		authTimeoutMs: positiveSetting(env, "REALTIME_AUTH_TIMEOUT_MS", 5_000),
 		/** A client this far behind (bytes queued) is dropped rather than buffered without end. */
 		maxBufferedBytes: 1024 * 1024,
 		maxMessageBytes: 16 * 1024,
