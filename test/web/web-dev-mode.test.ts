@@ -42,7 +42,7 @@ describe("web apps in dev mode (WEB_DEV=true, a real server process)", () => {
 	it("keeps the API's routes and JSON answers", async () => {
 		const r = await fetch(`${base}/api/v1/products`);
 		expect(r.status).toBe(200);
-		expect((await r.json()).items).toEqual([]);
+		expect(((await r.json()) as { items: unknown[] }).items).toEqual([]);
 		expect((await fetch(`${base}/api/v1/nope`, { headers: { accept: "text/html" } })).headers.get("content-type")).toBe(
 			"application/json; charset=utf-8"
 		);
