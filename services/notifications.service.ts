@@ -14,7 +14,7 @@
  * for any other source (the Redis stream consumer when REDIS_URL is set); a source that takes over
  * sets `lowStockFromBus = false`. Both are safe together: alerts are keyed by the event's id.
  */
-import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
+import type { Context, Service, ServiceSchema, ServiceSettingSchema, Span } from "moleculer";
 import { loadConfig } from "../lib/config";
 import { NotFoundError } from "../lib/errors";
 import { canSee, ownerScope } from "../lib/access";
@@ -66,7 +66,7 @@ interface NotificationsState {
 
 interface NotificationsMethods {
 	notifications(): Store<NotificationDoc>;
-	directory(requestID?: string | null): Directory;
+	directory(requestID?: string | null, span?: Span | null): Directory;
 	notify(list: NewNotification[]): Promise<NotificationDoc[]>;
 	processEvent(what: string, build: () => Promise<NewNotification[]>): Promise<void>;
 	onOrderEvent(ctx: EventCtx<OrderEventData>): Promise<void>;
@@ -183,10 +183,17 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 			return this.store<NotificationDoc>(notificationsCollection.name);
 		},
 
-		/** Reads of other services' data, as trusted internal calls (no user in meta) carrying the request id. */
-		directory(this: NotificationsThis, requestID?: string | null): Directory {
+		/**
+		 * Reads of other services' data, as trusted internal calls (no user in meta) carrying the request
+		 * id, and when traced the handler's span as their parent.
+		 */
+		directory(this: NotificationsThis, requestID?: string | null, span?: Span | null): Directory {
 			const call = <T>(action: string, params: Record<string, unknown>) =>
-				this.broker.call(action, params, { requestID: requestID ?? undefined, meta: {} }) as Promise<T>;
+				this.broker.call(action, params, {
+					requestID: requestID ?? undefined,
+					meta: {},
+					...(span && { parentSpan: span })
+				}) as Promise<T>;
 			const { customers, orders, admins } = this.cache;
 			return {
 				customer: userId =>
@@ -271,7 +278,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 				this.logger.warn(`${type} ${event?.id ?? ""} carries no usable order data; no mail`);
 				return;
 			}
-			const dir = this.directory(ctx.requestID);
+			const dir = this.directory(ctx.requestID, ctx.span);
 			await this.processEvent(`${type} of order ${data.orderId}`, () => orderNotifications(type, data, dir));
 		},
 
@@ -281,7 +288,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 				this.logger.warn(`inventory.low_stock ${event?.id ?? ""} carries no usable data; no alert`);
 				return;
 			}
-			const dir = this.directory(ctx?.requestID ?? event.correlationid);
+			const dir = this.directory(ctx?.requestID ?? event.correlationid, ctx?.span);
 			await this.processEvent(`low stock of product ${event.data.productId}`, () => lowStockNotifications(event, dir));
 		},
 

@@ -99,6 +99,15 @@ describe("tracing in the all-in-one topology (one node process, OTLP/HTTP to a r
 		const handled = new Set(handlers.map(s => s.attributes["moleculer.service"]));
 		for (const service of ["inventory", "payments", "shipping", "notifications", "orders"]) expect(handled).toContain(service);
 		for (const span of handlers) expect(ancestors(span, byId)).toContain(gateway);
+		// Everything else hangs below them too: the gateway's span is the trace's only root.
+		await eventually("every parent exported", async () => {
+			const now = receiver.spans.filter(s => s.traceId === traceId);
+			const ids = new Set(now.map(s => s.spanId));
+			return now.every(s => s === gateway || ids.has(s.parentSpanId));
+		}).catch(() => {
+			const orphans = receiver.spans.filter(s => s.traceId === traceId && s !== gateway && !byId.has(s.parentSpanId));
+			throw new Error(`spans without their parent: ${orphans.map(s => s.name).join(", ")}`);
+		});
 		expect(receiver.rejected).toEqual([]);
 	});
 
