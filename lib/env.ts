@@ -22,3 +22,11 @@ export function positiveSetting(env: Env, name: string, fallback: number): numbe
 	if (!(n > 0)) throw new Error(`Invalid ${name} in configuration: "${env[name]}"`);
 	return n;
 }
+
+/** true or false (also 1/0, yes/no, on/off); false when unset or empty. */
+export function flagSetting(env: Env, name: string): boolean {
+	const value = (env[name] ?? "").trim().toLowerCase();
+	if (["", "0", "false", "no", "off"].includes(value)) return false;
+	if (["1", "true", "yes", "on"].includes(value)) return true;
+	throw new Error(`Invalid ${name} in configuration: "${env[name]}" (true or false)`);
+}

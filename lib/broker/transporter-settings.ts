@@ -13,7 +13,7 @@
  *   that verifies its clients (both or neither).
  */
 import fs from "node:fs";
-import type { Env } from "../config";
+import { flagSetting, type Env } from "../env";
 
 export interface TransporterTls {
 	ca?: string;
@@ -27,13 +27,6 @@ export interface TransporterSettings {
 	token: string | null;
 	/** Null: no TLS asked for (a `rediss://` URL still uses it). */
 	tls: TransporterTls | null;
-}
-
-function flag(env: Env, name: string): boolean {
-	const value = (env[name] ?? "").trim().toLowerCase();
-	if (value === "" || value === "false" || value === "0") return false;
-	if (value === "true" || value === "1") return true;
-	throw new Error(`Invalid ${name} in configuration: "${env[name]}" (true or false)`);
 }
 
 /** A PEM file's text, read now so that a missing file stops the node at start with the variable named. */
@@ -64,7 +57,7 @@ export function transporterSettings(env: Env = process.env): TransporterSettings
 		throw new Error(
 			"Invalid TRANSPORTER_TLS_CERT_FILE in configuration: a client certificate needs TRANSPORTER_TLS_KEY_FILE too, and the reverse"
 		);
-	const tlsWanted = flag(env, "TRANSPORTER_TLS") || !!(ca || cert);
+	const tlsWanted = flagSetting(env, "TRANSPORTER_TLS") || !!(ca || cert);
 	const tls = tlsWanted ? { ...(ca ? { ca } : {}), ...(cert ? { cert, key } : {}) } : null;
 	return { user, password, token, tls };
 }

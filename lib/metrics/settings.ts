@@ -5,12 +5,8 @@
  * store), RabbitMQ queue depths and Kafka consumer lag; 0 turns those polls off (the counters and
  * the checkout histogram, kept from events, stay).
  */
-import type { Env } from "../config";
+import { numberSetting, type Env } from "../env";
 
 export function metricsSettings(env: Env = process.env) {
-	const raw = env.METRICS_POLL_INTERVAL_MS;
-	const pollIntervalMs = raw === undefined || raw === "" ? 15_000 : Number(raw);
-	if (!Number.isFinite(pollIntervalMs) || pollIntervalMs < 0)
-		throw new Error(`Invalid METRICS_POLL_INTERVAL_MS in configuration: "${raw}" (a number of milliseconds, at least 0)`);
-	return { pollIntervalMs };
+	return { pollIntervalMs: numberSetting(env, "METRICS_POLL_INTERVAL_MS", 15_000) };
 }

@@ -5,25 +5,10 @@
  * its database up to date itself, under the migration lock, instead of refusing to start when it
  * is behind. MIGRATE_LOCK_TIMEOUT_MS (300000): how long a migration run waits for another node's.
  */
-import type { Env } from "../config";
-
-function flag(env: Env, name: string): boolean {
-	const value = (env[name] ?? "").trim().toLowerCase();
-	if (["", "0", "false", "no", "off"].includes(value)) return false;
-	if (["1", "true", "yes", "on"].includes(value)) return true;
-	throw new Error(`Invalid ${name} in configuration: "${env[name]}" (true or false)`);
-}
-
-function atLeast(env: Env, name: string, fallback: number, min: number): number {
-	const value = env[name];
-	if (value === undefined || value === "") return fallback;
-	const n = Number(value);
-	if (!Number.isFinite(n) || n < min) throw new Error(`Invalid ${name} in configuration: "${value}" (at least ${min})`);
-	return n;
-}
+import { flagSetting, numberSetting, type Env } from "../env";
 
 export function migrationSettings(env: Env = process.env): { onStart: boolean; lockTimeoutMs: number } {
-	return { onStart: flag(env, "MIGRATE_ON_START"), lockTimeoutMs: atLeast(env, "MIGRATE_LOCK_TIMEOUT_MS", 300_000, 0) };
+	return { onStart: flagSetting(env, "MIGRATE_ON_START"), lockTimeoutMs: numberSetting(env, "MIGRATE_LOCK_TIMEOUT_MS", 300_000, 0) };
 }
 
 /** Database servers whose schema migrations own (the embedded SQLite store keeps creating its tables itself). */

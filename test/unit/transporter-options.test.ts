@@ -51,7 +51,7 @@ describe("transporter options", () => {
 	it.each([
 		[{ TRANSPORTER: "nats://a", TRANSPORTER_TOKEN: "t", TRANSPORTER_USER: "u" }, /TRANSPORTER_TOKEN.*not both/],
 		[{ TRANSPORTER: "redis://r", TRANSPORTER_TOKEN: "t" }, /TRANSPORTER_TOKEN.*Redis/],
-		[{ TRANSPORTER: "nats://a", TRANSPORTER_TLS: "yes" }, /Invalid TRANSPORTER_TLS .*"yes"/],
+		[{ TRANSPORTER: "nats://a", TRANSPORTER_TLS: "maybe" }, /Invalid TRANSPORTER_TLS .*"maybe"/],
 		[{ TRANSPORTER: "nats://a", TRANSPORTER_TLS_CERT_FILE: ca }, /TRANSPORTER_TLS_CERT_FILE.*TRANSPORTER_TLS_KEY_FILE/],
 		[
 			{ TRANSPORTER: "nats://a", TRANSPORTER_TLS_CA_FILE: "/nowhere/ca.pem" },
