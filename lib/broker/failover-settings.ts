@@ -6,15 +6,7 @@
  * makes the caller ping that node (0: never). FAILOVER_PING_TIMEOUT_MS (1000): a node that does not
  * answer that ping within this long is taken out of the balancer until it is heard from again.
  */
-import type { Env } from "../config";
-
-function number(env: Env, name: string, fallback: number, min: number): number {
-	const value = env[name];
-	if (value === undefined || value === "") return fallback;
-	const n = Number(value);
-	if (!Number.isFinite(n) || n < min) throw new Error(`Invalid ${name} in configuration: "${value}" (at least ${min})`);
-	return n;
-}
+import { numberSetting, type Env } from "../env";
 
 export interface FailoverSettings {
 	probeAfterMs: number;
@@ -23,7 +15,7 @@ export interface FailoverSettings {
 
 export function failoverSettings(env: Env = process.env): FailoverSettings {
 	return {
-		probeAfterMs: number(env, "FAILOVER_PROBE_AFTER_MS", 1000, 0),
-		pingTimeoutMs: number(env, "FAILOVER_PING_TIMEOUT_MS", 1000, 50)
+		probeAfterMs: numberSetting(env, "FAILOVER_PROBE_AFTER_MS", 1000, 0),
+		pingTimeoutMs: numberSetting(env, "FAILOVER_PING_TIMEOUT_MS", 1000, 50)
 	};
 }
