@@ -166,12 +166,24 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 		 * Ends the session of the given refresh token, if it is the caller's; anything else (unknown,
 		 * someone else's, already revoked) still answers 204 so nothing is revealed. Idempotent.
 		 */
+		/**
+		 * Ends the session of `refreshToken` (this device), or with `everywhere: true` every session of
+		 * the caller, this one included (no refresh token needed then). 204 either way; someone else's
+		 * or an unknown refresh token ends nothing. Repeating it changes nothing more.
+		 */
 		logout: {
 			rest: "POST /auth/logout",
-			params: { refreshToken: refreshTokenRule },
-			async handler(this: UsersThis, ctx: Ctx<{ refreshToken: string }>): Promise<null> {
-				const token = await this.sessions.find(ctx.params.refreshToken);
-				if (token && token.userId === ctx.meta.user?.id) await this.sessions.revokeFamily(token.familyId);
+			params: { refreshToken: { ...refreshTokenRule, optional: true }, everywhere: { type: "boolean", optional: true } },
+			async handler(this: UsersThis, ctx: Ctx<{ refreshToken?: string; everywhere?: boolean }>): Promise<null> {
+				const userId = ctx.meta.user?.id;
+				if (ctx.params.everywhere) {
+					if (userId) await this.sessions.revokeOtherSessions(userId, undefined);
+				} else {
+					if (!ctx.params.refreshToken)
+						throw invalidField("refreshToken", "A refresh token, or everywhere: true, is required.", "required");
+					const token = await this.sessions.find(ctx.params.refreshToken);
+					if (token && token.userId === userId) await this.sessions.revokeFamily(token.familyId);
+				}
 				ctx.meta.$statusCode = 204;
 				return null;
 			}

@@ -361,6 +361,25 @@ export function usersSuite(label: string, open: () => Promise<SuiteTarget>) {
 				expect(unknown.status).toBe(204);
 			});
 
+			it("logout everywhere ends every session of the caller, and no one else's", async () => {
+				const s = await register("everywhere");
+				const other = await loginAs(s);
+				const stranger = await register("bystander");
+				const r = await api.post("/api/v1/auth/logout", { everywhere: true }, { token: s.accessToken });
+				expect(r.status).toBe(204);
+				for (const session of [s, other]) {
+					expectError(
+						await api.post("/api/v1/auth/refresh", { refreshToken: session.refreshToken }),
+						401,
+						"INVALID_REFRESH_TOKEN"
+					);
+					expectError(await api.get("/api/v1/users/me", { token: session.accessToken }), 401, "INVALID_TOKEN");
+				}
+				expect((await api.get("/api/v1/users/me", { token: stranger.accessToken })).status).toBe(200);
+				// Neither a refresh token nor everywhere: the field is named.
+				expectFieldError(await api.post("/api/v1/auth/logout", {}, { token: stranger.accessToken }), "refreshToken");
+			});
+
 			it("logout needs an access token", async () => {
 				const s = await register("anonlogout");
 				expectError(await api.post("/api/v1/auth/logout", { refreshToken: s.refreshToken }), 401);

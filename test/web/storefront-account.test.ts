@@ -105,6 +105,13 @@ describeE2E("storefront account in Chromium (real app)", () => {
 			await page.getByRole("button", { name: "Sign in", exact: true }).click();
 			await page.getByRole("heading", { level: 1, name: "Your account" }).waitFor();
 			expect(await page.locator("#profile-email").inputValue()).toBe(newEmail);
+
+			// Signed in elsewhere too (another device, through the API): "everywhere" ends both.
+			const elsewhere = await shop.api.post("/api/v1/auth/login", { email: newEmail, password: "Newer-pass-2" });
+			expect(elsewhere.status).toBe(200);
+			await page.getByRole("button", { name: "Sign out everywhere" }).click();
+			await page.getByRole("link", { name: "Sign in" }).waitFor();
+			expect((await shop.api.post("/api/v1/auth/refresh", { refreshToken: elsewhere.body.refreshToken })).status).toBe(401);
 		},
 		// The refused address and the wrong password: the browser logs the API's 422s, which the page shows at their fields.
 		{ allowConsole: [/status of 422 .*\/api\/v1\/users\/me\/(addresses|password)\)$/] }

@@ -269,10 +269,13 @@ export function createApi(opts: ApiOptions) {
 		async register(input: { email: string; password: string; name: string }): Promise<User> {
 			return accept(await request<AuthResponse>("POST", "/auth/register", input, { auth: false })).user;
 		},
-		/** Ends this device's session on the server (best effort) and forgets it here. */
-		async logout(): Promise<void> {
+		/** Ends this device's session (or, `everywhere`, every session of the account) on the server, best effort, and forgets it here. */
+		async logout(everywhere = false): Promise<void> {
 			const s = session;
-			if (s) await request("POST", "/auth/logout", { refreshToken: s.refreshToken }).catch(() => undefined);
+			if (s)
+				await request("POST", "/auth/logout", everywhere ? { everywhere: true } : { refreshToken: s.refreshToken }).catch(
+					() => undefined
+				);
 			save(null);
 		},
 		/** Replaces the stored user (after a profile change). */

@@ -194,8 +194,8 @@ function Addresses() {
 }
 
 export function AccountPage({ user }: { user: User }) {
-	const signOut = async () => {
-		await api.logout();
+	const signOut = (everywhere: boolean) => async () => {
+		await api.logout(everywhere);
 		navigate("/");
 	};
 	return (
@@ -208,8 +208,11 @@ export function AccountPage({ user }: { user: User }) {
 			<Addresses />
 			<section aria-labelledby="signout-title">
 				<h2 id="signout-title">Sign out</h2>
-				<button type="button" class="secondary" onClick={signOut}>
+				<button type="button" class="secondary" onClick={signOut(false)}>
 					Sign out on this device
+				</button>{" "}
+				<button type="button" class="secondary" onClick={signOut(true)}>
+					Sign out everywhere
 				</button>
 			</section>
 		</>
