@@ -10,7 +10,8 @@
  * runs whether the event came from the bus or from a broker. Without the consumer's broker URL,
  * the mixin subscribes it to the bus event. With it, the bus event is ignored by this service (it
  * still reaches every other listener) and the work comes from the broker instead, so it runs once:
- * on the broker's delivery, with a context carrying the event's correlation id as request id.
+ * on the broker's delivery, with a context carrying the event's correlation id as request id and,
+ * when tracing is on, its span continuing the envelope's traceparent (lib/tracing/).
  *
  * Every handler runs at most once per event id (lib/outbox/inbox.ts): on a service with an outbox,
  * an event already handled is skipped, and its id is recorded once the handler succeeded or failed
