@@ -26,6 +26,7 @@ export const idParams = { id };
 
 export const listParams = {
 	orderId: { ...id, optional: true },
-	page: { type: "number", convert: true, integer: true, positive: true, optional: true },
+	// Capped like every list's page: a page of 1e308 made an offset the database refused (a 500).
+	page: { type: "number", convert: true, integer: true, positive: true, max: 1_000_000, optional: true },
 	pageSize: { type: "number", convert: true, integer: true, positive: true, max: 100, optional: true }
 };

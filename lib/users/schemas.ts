@@ -15,7 +15,8 @@ export const passwordRule = { type: "string", min: 1, max: 1024 };
 export const nameRule = text(100);
 export const idRule = { type: "string", min: 1, max: 128 };
 export const refreshTokenRule = { type: "string", min: 1, max: 512 };
-export const pageRule = { type: "number", convert: true, integer: true, positive: true, optional: true };
+/** Capped like every list's page: a page of 1e308 made an offset the database refused (a 500). */
+export const pageRule = { type: "number", convert: true, integer: true, positive: true, max: 1_000_000, optional: true };
 export const pageSizeRule = { type: "number", convert: true, integer: true, positive: true, max: 100, optional: true };
 
 const countryRule = {
