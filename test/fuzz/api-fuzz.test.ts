@@ -3,8 +3,9 @@
  * document the gateway serves, as anonymous, customer and admin, with generated bad input (nulls,
  * wrong types, operator objects, odd unicode, huge and deep bodies, wrong content types and
  * encodings, odd path and query values). Every answer is a success or a 4xx with the one error
- * body, never a 5xx; after each operation the server still answers its health route and a normal
- * request; at the end no order is stuck, the stock numbers add up and the stock audit repairs nothing.
+ * body, never a 5xx; an entity a write answered reads back the same; after each operation the
+ * server still answers its health route and a normal request; at the end no order is stuck, the
+ * stock numbers add up and the stock audit repairs nothing.
  *
  * Knobs (read by this test only, not by the app):
  *   FUZZ_RUNS  generated batches per operation and role (default 8; each batch 1 to 3 requests),
@@ -15,11 +16,13 @@
  * For example: FUZZ_RUNS=100 FUZZ_SEED=42 npx jest test/fuzz
  */
 import fc from "fast-check";
+import { mintToken } from "../orders/support";
 import { accessProblem, problemWith } from "./checks";
 import { startFuzzShop, type FuzzShop } from "./fuzz-shop";
 import { listAll, stockProblems, unsettledOrders, type OrderView, type StockItem } from "./invariants";
 import { operationsOf, type Operation } from "./operations";
 import { describeRequest, requestArb, send, type FuzzRequest, type Role } from "./requests";
+import { differences, readEntity, readUrlOf, writtenEntity } from "./round-trip";
 import type { IdPool } from "./values";
 
 const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS) || 8);
@@ -72,8 +75,12 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 		await app?.stack.stop();
 	});
 
-	/** Sends one request and throws, with the request to replay, when the answer breaks the contract. */
-	async function check(req: FuzzRequest, op: Operation): Promise<void> {
+	/**
+	 * Sends one request and throws, with the request to replay, when the answer breaks the contract;
+	 * with `readBack`, an entity a write answered must read back the same (not in concurrent batches,
+	 * where another request may change it in between).
+	 */
+	async function check(req: FuzzRequest, op: Operation, readBack = false): Promise<void> {
 		let problem: string | undefined;
 		let detail = "";
 		try {
@@ -83,6 +90,19 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 			statuses.set(op.id, byStatus);
 			problem = problemWith(res) ?? accessProblem(op, req, res);
 			detail = `${res.status} ${res.text.slice(0, 500)}`;
+			const written = readBack && !problem ? writtenEntity(op, res) : undefined;
+			const at = written && readUrlOf(op, ops, req, written.id as string);
+			if (written && at) {
+				const read = await send(
+					app.stack.baseUrl,
+					{ ...req, method: "GET", url: at.url, body: undefined, transport: "json", idempotencyKey: undefined },
+					app.accounts,
+					process.env.JWT_SECRET!
+				);
+				const entity = read.status === 200 ? readEntity(read.text, at.list, written.id as string) : undefined;
+				const diff = entity ? differences(written, entity) : [`GET ${at.url} answered ${read.status} without it`];
+				if (diff.length) problem = `what the write answered does not read back: ${diff.join("; ")}`;
+			}
 		} catch (err) {
 			problem = `no answer: ${(err as Error).message}`;
 		}
@@ -95,7 +115,7 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 		const checks = await Promise.all([
 			api.get("/api/v1/health/live"),
 			api.get("/api/v1/products?pageSize=1"),
-			api.get("/api/v1/users/me", { token: app.shop.adminToken })
+			api.get("/api/v1/users/me", { token: mintToken(["admin"], app.accounts.admin.id) })
 		]);
 		const bad = checks.map(r => r.status).filter(s => s !== 200);
 		if (bad.length)
@@ -117,7 +137,7 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 				try {
 					await fc.assert(
 						fc.asyncProperty(batch, async reqs => {
-							for (const req of reqs) await check(req, op);
+							for (const req of reqs) await check(req, op, true);
 						}),
 						{ seed, numRuns: RUNS, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: false }
 					);
@@ -147,7 +167,8 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 	});
 
 	it("leaves no order stuck, the stock numbers adding up, and nothing for the stock audit to repair", async () => {
-		const { api, adminToken } = app.shop;
+		const { api } = app.shop;
+		const adminToken = mintToken(["admin"], app.accounts.admin.id);
 		const moving = await unsettledOrders(api, adminToken, 30_000);
 		expect(moving.map(o => `${o.id} ${o.status}`)).toEqual([]);
 

@@ -5,7 +5,7 @@
  */
 import { startStack, type Stack } from "../helpers/stack";
 import { ADMIN_EMAIL, ADMIN_PASSWORD, Shop, type Customer } from "../orders/shop";
-import { ADDRESS } from "../orders/support";
+import { ADDRESS, mintToken } from "../orders/support";
 import type { Accounts } from "./requests";
 import type { IdPool } from "./values";
 
@@ -40,6 +40,9 @@ export async function startFuzzShop(): Promise<FuzzShop> {
 		const accounts: Accounts = { admin: { id: admin.body.id }, customer: { id: customer.id } };
 
 		const refill = async (): Promise<IdPool> => {
+			// Fresh tokens of the same accounts: the fuzzing may have ended their sessions (a password change, a logout).
+			shop.adminToken = mintToken(["admin"], accounts.admin.id);
+			customer.token = mintToken(["customer"], customer.id);
 			const products = [await shop.product(12.5, 40), await shop.product(3.99, 40)];
 			const address = await shop.api.post("/api/v1/users/me/addresses", ADDRESS, { token: customer.token });
 			if (address.status !== 201) throw new Error(`address: ${address.status} ${JSON.stringify(address.body)}`);
