@@ -91,7 +91,15 @@ describe("tracing in the all-in-one topology (one node process, OTLP/HTTP to a r
 		const byId = new Map(spans.map(s => [s.spanId, s]));
 		const gateway = spans.find(s => s.spanId === header!.parentId)!;
 		expect(gateway).toMatchObject({ name: expect.stringContaining("POST /api/v1/orders"), parentSpanId: "", kind: 2 });
-		expect(gateway.attributes).toMatchObject({ "moleculer.service": "api", "shop.request_id": requestId });
+		expect(gateway.attributes).toMatchObject({
+			"moleculer.service": "api",
+			"shop.request_id": requestId,
+			"moleculer.http.method": "POST",
+			"moleculer.http.route": "/api/v1/orders"
+		});
+		// Reads of the order are named by route, its id as :id, never by their URL.
+		expect(receiver.spans.map(s => s.name)).toContain("GET /api/v1/orders/:id");
+		for (const span of receiver.spans) expect(span.name).not.toContain(placed.body.id);
 		expect(gateway.resource).toMatchObject({ "service.name": "shop", "service.instance.id": nodeID });
 
 		// Each event handler of the checkout descends from the gateway's span, over the outbox relay.

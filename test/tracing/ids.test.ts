@@ -9,6 +9,7 @@ import { ServiceBroker, type Context, type Span } from "moleculer";
 import { logFormatter } from "../../lib/broker/log-formatter";
 import { createEvent } from "../../lib/events";
 import { requestScope } from "../../lib/request-context";
+import { routeOf } from "../../mixins/gateway/trace-header.mixin";
 import { formatTraceparent, parseTraceparent, spanIdOf, traceIdOf } from "../../lib/tracing/ids";
 import { originOf, parentSpanOf } from "../../lib/tracing/origin";
 import { OtlpTraceExporter, hrTime } from "../../lib/tracing/otlp-exporter";
@@ -213,6 +214,15 @@ describe("the OTLP exporter's span conversion", () => {
 	it("converts milliseconds with fractions to [seconds, nanoseconds]", () => {
 		expect(hrTime(1_700_000_000_123.456)).toEqual([1_700_000_000, 123_456_000]);
 		expect(hrTime(999.9999999)).toEqual([1, 0]);
+	});
+});
+
+describe("the gateway's span name", () => {
+	it("is the route: ids as :id, no query string", () => {
+		expect(routeOf(`/api/v1/orders/${randomUUID()}?page=2`)).toBe("/api/v1/orders/:id");
+		expect(routeOf("/api/v1/notifications?recipient=ann@example.com")).toBe("/api/v1/notifications");
+		expect(routeOf("/api/v1/shipments/42/status")).toBe("/api/v1/shipments/:id/status");
+		expect(routeOf("/api/v1/products")).toBe("/api/v1/products");
 	});
 });
 
