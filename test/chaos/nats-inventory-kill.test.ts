@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { client } from "../helpers/http";
+import { client, type Client } from "../helpers/http";
 import { adminToken, customerToken, liveServices, loop, orderOf, statusCounts, stockedProduct, stopLoops } from "../helpers/load";
 import { freePort, startNode, waitFor, type NodeProcess } from "../helpers/processes";
 import { describeWithServer } from "../helpers/servers";
@@ -47,23 +47,30 @@ describeWithNats("chaos: the inventory node killed with SIGKILL during checkout 
 		fs.rmSync(dataDir, { recursive: true, force: true });
 	});
 
-	it("loses no order, applies no step twice, keeps stock right and charges once", async () => {
+	let api: Client;
+	let admin: string;
+	let inventory: NodeProcess;
+	const inventoryUp = () =>
+		waitFor(
+			"every service",
+			async () => {
+				const live = await liveServices(api);
+				return ["inventory", "orders", "payments", "shipping", "products", "users"].every(s => live.includes(s));
+			},
+			60_000
+		);
+
+	beforeAll(async () => {
 		const port = await freePort();
 		start("front", "api,users,products,carts", { PORT: String(port), HOST: "127.0.0.1" });
 		start("flow", "orders,payments,shipping");
-		let inventory = start("inventory", "inventory");
-		const api = client(`http://127.0.0.1:${port}`);
-		const inventoryUp = () =>
-			waitFor(
-				"every service",
-				async () => {
-					const live = await liveServices(api);
-					return ["inventory", "orders", "payments", "shipping", "products", "users"].every(s => live.includes(s));
-				},
-				60_000
-			);
+		inventory = start("inventory", "inventory");
+		api = client(`http://127.0.0.1:${port}`);
 		await inventoryUp();
-		const admin = await adminToken(api, common.ADMIN_EMAIL, common.ADMIN_PASSWORD);
+		admin = await adminToken(api, common.ADMIN_EMAIL, common.ADMIN_PASSWORD);
+	});
+
+	it("loses no order, applies no step twice, keeps stock right and charges once", async () => {
 		const buyers = [await customerToken(api, "ann@chaos.test"), await customerToken(api, "bob@chaos.test")];
 		const products = [
 			{ id: await stockedProduct(api, admin, 1000), stock: 1000 },
@@ -99,5 +106,33 @@ describeWithNats("chaos: the inventory node killed with SIGKILL during checkout 
 
 		const report = await checkInvariants(api, admin, accepted, products, { shipping: true, notifications: false });
 		expect(report).toEqual(healthyReport(report, products));
+	});
+
+	it("gives every product created right after the inventory node died its stock record once a new one runs", async () => {
+		await inventory.stop("SIGKILL");
+		// Before anyone can tell it is gone: product.created is still handed to the dead node.
+		const created = await Promise.all(
+			[3, 4, 5, 6, 7].map(async stock => {
+				const r = await api.post(
+					"/api/v1/products",
+					{ name: `Chaos ${stock}`, description: "", price: 2, category: "test", stock },
+					{ token: admin }
+				);
+				return { status: r.status, id: r.body?.id as string, stock };
+			})
+		);
+		expect(created.map(c => c.status)).toEqual([201, 201, 201, 201, 201]);
+		await new Promise(r => setTimeout(r, 2000));
+		inventory = start("inventory", "inventory");
+		await inventoryUp();
+
+		const stockOf = async (id: string) =>
+			(await api.get(`/api/v1/inventory/check?productId=${id}&quantity=1`, { token: admin })).body?.available;
+		await waitFor(
+			"the stock records",
+			async () => (await Promise.all(created.map(c => stockOf(c.id)))).every((a, i) => a === created[i].stock),
+			30_000
+		).catch(() => undefined);
+		expect(await Promise.all(created.map(c => stockOf(c.id)))).toEqual(created.map(c => c.stock));
 	});
 });
