@@ -85,14 +85,18 @@ const LogsService: ServiceSchema<ServiceSettingSchema, LogsMethods, DbThis & Log
 	},
 
 	events: {
-		async [LOG_EVENT](this: LogsThis, ctx: Context<LogBatch>) {
-			const entries = Array.isArray(ctx.params?.entries) ? ctx.params.entries : [];
-			if (!this.accepting) return;
-			try {
-				await this.storeBatch(entries);
-			} catch (err) {
-				// Not shipped (this service's records never are), so this cannot loop; stdout still has it.
-				this.logger.warn(`Could not store ${entries.length} log record(s):`, (err as Error).message);
+		[LOG_EVENT]: {
+			// Every node ships a batch a second: traced, they would bury the requests' traces.
+			tracing: false,
+			async handler(this: LogsThis, ctx: Context<LogBatch>) {
+				const entries = Array.isArray(ctx.params?.entries) ? ctx.params.entries : [];
+				if (!this.accepting) return;
+				try {
+					await this.storeBatch(entries);
+				} catch (err) {
+					// Not shipped (this service's records never are), so this cannot loop; stdout still has it.
+					this.logger.warn(`Could not store ${entries.length} log record(s):`, (err as Error).message);
+				}
 			}
 		}
 	},
