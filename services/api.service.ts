@@ -26,6 +26,8 @@ import { SecurityHeaders, type FlatHeaders } from "../lib/gateway/security-heade
 import { WebApps } from "../lib/gateway/web-apps";
 import { webAppsSettings } from "../lib/gateway/web-apps-settings";
 import { requestScope } from "../lib/request-context";
+import { callerSpanOf } from "../lib/tracing/incoming";
+import type { ParentSpan } from "../lib/tracing/origin";
 import { AuthenticationMixin } from "../mixins/gateway/authentication.mixin";
 import { ExtensionPointMixin } from "../mixins/gateway/extension-point.mixin";
 import { HealthMixin } from "../mixins/gateway/health.mixin";
@@ -145,7 +147,14 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 				? {
 						origin: cfg.corsOrigins.includes("*") ? "*" : cfg.corsOrigins,
 						methods: ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
-						allowedHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id", "If-None-Match"],
+						allowedHeaders: [
+							"Authorization",
+							"Content-Type",
+							"Idempotency-Key",
+							"X-Request-Id",
+							"traceparent",
+							"If-None-Match"
+						],
 						exposedHeaders: ["X-Request-Id", "traceparent", "Retry-After", "ETag", "Location"],
 						credentials: !cfg.corsOrigins.includes("*"),
 						maxAge: 600
@@ -175,8 +184,12 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 			rateLimit: this.routeRateLimit("ip", cfg.rateLimitMax, cfg.rateLimitWindowMs)
 		});
 		this.addDocsRoutes(this.routeRateLimit("docs", cfg.rateLimitMax, cfg.rateLimitWindowMs));
-		this.settings.rootCallOptions = (options: { requestID?: string }, req: Req) => {
-			options.requestID = requestIdFrom(req.headers["x-request-id"]);
+		const tracing = this.broker.isTracingEnabled();
+		this.settings.rootCallOptions = (options: { requestID?: string; parentSpan?: ParentSpan }, req: Req) => {
+			// Traced, a caller's traceparent (without an X-Request-Id of its own) is continued.
+			const caller = tracing && !req.headers["x-request-id"] ? callerSpanOf(req.headers.traceparent) : undefined;
+			if (caller) options.parentSpan = caller;
+			options.requestID = caller?.traceID ?? requestIdFrom(req.headers["x-request-id"]);
 		};
 
 		// The document of exactly what is served: the same list the aliases above were made from.

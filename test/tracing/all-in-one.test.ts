@@ -119,6 +119,24 @@ describe("tracing in the all-in-one topology (one node process, OTLP/HTTP to a r
 		expect(receiver.rejected).toEqual([]);
 	});
 
+	it("continues a caller's traceparent; a malformed one starts a trace of its own", async () => {
+		const traceId = randomUUID().replace(/-/g, "");
+		const callerSpan = randomUUID().replace(/-/g, "").slice(0, 16);
+		// Distinct URLs: a repeated anonymous read may be answered from the gateway's cache, without a span.
+		const r = await shop.api.get("/api/v1/products?pageSize=7", { headers: { traceparent: `00-${traceId}-${callerSpan}-01` } });
+		expect(r.status).toBe(200);
+		expect(r.headers.get("x-request-id")).toBe(traceId);
+		const header = parseTraceparent(r.headers.get("traceparent"))!;
+		expect(header.traceId).toBe(traceId);
+		const gateway = await eventually("the gateway's span", async () => receiver.spans.find(s => s.spanId === header.parentId));
+		expect(gateway).toMatchObject({ traceId, parentSpanId: callerSpan, name: "GET /api/v1/products" });
+
+		const bad = await shop.api.get("/api/v1/products?pageSize=8", { headers: { traceparent: `00-${traceId}-${"0".repeat(16)}-01` } });
+		expect(bad.status).toBe(200);
+		expect(bad.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+		expect(parseTraceparent(bad.headers.get("traceparent"))!.traceId).not.toBe(traceId);
+	});
+
 	it("keeps parameters out of the spans (passwords, card numbers, addresses)", async () => {
 		await eventually("spans", async () => receiver.spans.length > 0);
 		const text = JSON.stringify(receiver.spans);
