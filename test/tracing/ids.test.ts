@@ -11,6 +11,7 @@ import { createEvent } from "../../lib/events";
 import { requestScope } from "../../lib/request-context";
 import { routeOf } from "../../mixins/gateway/trace-header.mixin";
 import { formatTraceparent, parseTraceparent, spanIdOf, traceIdOf } from "../../lib/tracing/ids";
+import { callerSpanOf } from "../../lib/tracing/incoming";
 import { originOf, parentSpanOf } from "../../lib/tracing/origin";
 import { OtlpTraceExporter, hrTime } from "../../lib/tracing/otlp-exporter";
 import { tracingOptions } from "../../lib/tracing/options";
@@ -127,6 +128,19 @@ describe("the trace context an event carries", () => {
 	function valid() {
 		return "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 	}
+});
+
+describe("a caller's traceparent at the gateway", () => {
+	it("becomes the parent of the gateway's span, its trace id the request id; a malformed one is ignored", () => {
+		expect(callerSpanOf("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00")).toEqual({
+			id: "00f067aa0ba902b7",
+			traceID: "4bf92f3577b34da6a3ce929d0e0e4736",
+			sampled: false
+		});
+		expect(callerSpanOf(["00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "ignored"])?.sampled).toBe(true);
+		expect(callerSpanOf("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01")).toBeUndefined();
+		expect(callerSpanOf(undefined)).toBeUndefined();
+	});
 });
 
 describe("tracing settings", () => {
