@@ -95,7 +95,15 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 			if (written && at) {
 				const read = await send(
 					app.stack.baseUrl,
-					{ ...req, method: "GET", url: at.url, body: undefined, transport: "json", idempotencyKey: undefined },
+					{
+						...req,
+						method: "GET",
+						url: at.url,
+						body: undefined,
+						transport: "json",
+						idempotencyKey: undefined,
+						headers: undefined
+					},
 					app.accounts,
 					process.env.JWT_SECRET!
 				);

@@ -44,9 +44,14 @@ export function problemWith(res: FuzzResponse): string | undefined {
 	return undefined;
 }
 
-/** A success the caller may not have: no token (or a broken one) on a signed-in route, a customer on an admin route. */
+/**
+ * A success the caller may not have: no token (or a broken one) on a signed-in route, a customer on
+ * an admin route. An HTML page is not the API's answer (the web apps serve their page to a browser
+ * navigating to a path outside /api, /API/V1/... included).
+ */
 export function accessProblem(op: Operation, req: FuzzRequest, res: FuzzResponse): string | undefined {
 	if (res.status >= 400 || op.access === "public") return undefined;
+	if (String(res.headers["content-type"] ?? "").startsWith("text/html") && !req.url.startsWith("/api/")) return undefined;
 	if (req.role === "anonymous" || req.auth !== "role") return `a ${res.status} without a valid token on a route that needs one`;
 	if (op.access === "admin" && req.role !== "admin") return `a ${res.status} for a ${req.role} on an admin route`;
 	return undefined;

@@ -51,6 +51,8 @@ export interface FuzzRequest {
 	body?: string;
 	transport: Transport;
 	idempotencyKey?: string;
+	/** Other headers the gateway reads (request id, conditional GET, proxies, encodings), with odd values. */
+	headers?: Record<string, string>;
 }
 
 /** The real accounts the role tokens are minted for. */
@@ -91,6 +93,28 @@ const idempotencyKey = rarely(
 	8
 );
 
+const HEADER_VALUES: Array<[string, string[]]> = [
+	["x-request-id", ["", " ", "x".repeat(300), "../../etc", "\u00ff\u00fe", "a\tb", "${jndi:ldap://x}"]],
+	["if-none-match", ["*", '""', 'W/"x"', "x".repeat(2000), '"a", "b", W/"c"', ","]],
+	["x-forwarded-for", ["1.2.3.4", "not-an-ip, ::1", "::ffff:127.0.0.1", ", , ,", "1.1.1.1, ".repeat(200)]],
+	["x-forwarded-proto", ["https", "javascript", ""]],
+	["accept-encoding", ["gzip;q=0, br;q=1000", "*", "x".repeat(500)]],
+	["accept", ["text/html", "application/xml", "*/*;q=abc", ""]],
+	["origin", ["null", "https://evil.example", "x".repeat(300)]],
+	["content-language", ["../../"]],
+	["transfer-encoding", ["chunked"]]
+];
+
+const extraHeaders = rarely(
+	fc
+		.uniqueArray(
+			fc.constantFrom(...HEADER_VALUES).chain(([name, values]) => fc.constantFrom(...values).map(v => [name, v] as const)),
+			{ minLength: 1, maxLength: 3, selector: ([name]) => name }
+		)
+		.map(pairs => Object.fromEntries(pairs)),
+	6
+);
+
 /** Requests for one operation as one role. */
 export function requestArb(op: Operation, role: Role, pool: IdPool): fc.Arbitrary<FuzzRequest> {
 	const bodyMethod = ["POST", "PUT", "PATCH"].includes(op.method);
@@ -109,7 +133,8 @@ export function requestArb(op: Operation, role: Role, pool: IdPool): fc.Arbitrar
 			body,
 			transport,
 			auth: role === "anonymous" ? fc.constant<Auth>("none") : auth,
-			idempotencyKey
+			idempotencyKey,
+			headers: extraHeaders
 		})
 		.map(r => {
 			let i = 0;
@@ -118,6 +143,7 @@ export function requestArb(op: Operation, role: Role, pool: IdPool): fc.Arbitrar
 			const req: FuzzRequest = { op: op.id, role, auth: r.auth, method: op.method, url, transport: r.transport };
 			if (r.body !== undefined && r.body !== null) req.body = r.body;
 			if (r.idempotencyKey !== undefined) req.idempotencyKey = r.idempotencyKey;
+			if (r.headers !== undefined) req.headers = r.headers;
 			return req;
 		});
 }
@@ -128,6 +154,7 @@ const short = (s: string, max = 600) => (s.length > max ? `${s.slice(0, max)}…
 export function describeRequest(r: FuzzRequest): string {
 	const parts = [`${r.method} ${short(r.url, 300)}`, `as ${r.role} (auth ${r.auth})`, `transport ${r.transport}`];
 	if (r.idempotencyKey !== undefined) parts.push(`Idempotency-Key ${JSON.stringify(r.idempotencyKey)}`);
+	for (const [name, value] of Object.entries(r.headers ?? {})) parts.push(`${name} ${JSON.stringify(short(value, 100))}`);
 	parts.push(r.body === undefined ? "no body" : `body ${short(JSON.stringify(r.body))}`);
 	return `[${r.op}] ${parts.join(", ")}`;
 }
@@ -245,7 +272,9 @@ export function send(baseUrl: string, r: FuzzRequest, accounts: Accounts, secret
 	const auth = authorization(r, accounts, secret);
 	if (auth) headers.authorization = auth;
 	if (r.idempotencyKey !== undefined) headers["idempotency-key"] = r.idempotencyKey;
-	if (bytes) headers["content-length"] = String(bytes.length);
+	Object.assign(headers, r.headers);
+	// A chunked body has no length; without a body, "chunked" announces an empty one.
+	if (bytes && !headers["transfer-encoding"]) headers["content-length"] = String(bytes.length);
 	return new Promise((resolve, reject) => {
 		const req = http.request({ host: hostname, port, method: r.method, path: r.url, headers, agent: false }, res => {
 			const chunks: Buffer[] = [];
