@@ -92,6 +92,8 @@ export function loadConfig(env: Env = process.env) {
 		wsMaxPerUser: int(env.WS_MAX_PER_USER, 10),
 		requestTimeoutMs: int(env.REQUEST_TIMEOUT_MS, 10_000),
 		dbConnectTimeoutMs: int(env.DB_CONNECT_TIMEOUT_MS, 5_000),
+		/** Connections a node keeps at most per PostgreSQL database (the services of a node on one URI share them). */
+		dbPoolMax: Math.floor(atLeast(env, "DB_POOL_MAX", 20, 1)),
 		metricsPort: env.METRICS_PORT ? int(env.METRICS_PORT, 3030) : null,
 		/** The outbox relay (lib/outbox): how often it looks for events to (re)deliver. */
 		outboxPollMs: int(env.OUTBOX_POLL_MS, 1_000),

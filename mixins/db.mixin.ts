@@ -62,7 +62,12 @@ export function DbMixin(own: CollectionSpec[], opts: { outbox?: boolean } = {}):
 				: dataDir
 					? `embedded SQLite at ${embeddedDatabaseFile(dataDir)}`
 					: "embedded SQLite in memory";
-			this.stores = createStores(collections, { uri, dataDir, connectTimeoutMs: config.dbConnectTimeoutMs });
+			this.stores = createStores(collections, {
+				uri,
+				dataDir,
+				connectTimeoutMs: config.dbConnectTimeoutMs,
+				poolMax: config.dbPoolMax
+			});
 			this.embeddedDir = uri ? null : dataDir;
 			if (opts.outbox)
 				Object.assign(

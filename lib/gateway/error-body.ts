@@ -48,6 +48,10 @@ function validationBody(err: AnyError): ErrorBody {
 	};
 }
 
+/** Errors of the database drivers that say the database is out of reach for now (Sequelize's connection errors, MongoDB's network and selection errors). */
+const DATABASE_UNAVAILABLE =
+	/^(Sequelize(ConnectionAcquireTimeout|ConnectionRefused|ConnectionTimedOut|HostNotFound|HostNotReachable|Connection)Error|Mongo(NetworkError|NetworkTimeoutError|ServerSelectionError|PoolClearedError|WaitQueueTimeoutError)|ConnectionAcquireTimeoutError|DatabaseUnavailableError)$/;
+
 export function toErrorBody(err: unknown): { status: number; body: ErrorBody; retryAfter?: number } {
 	const e = (err ?? {}) as AnyError;
 	const name = e.name ?? "";
@@ -76,6 +80,18 @@ export function toErrorBody(err: unknown): { status: number; body: ErrorBody; re
 		return {
 			status: 503,
 			body: { error: { type: "SERVICE_OVERLOADED", message: "The service is overloaded, try again shortly", code: 503 } }
+		};
+	// The service's database could not be reached, or no connection of its pool came free in time: retryable.
+	if (DATABASE_UNAVAILABLE.test(name ?? ""))
+		return {
+			status: 503,
+			body: {
+				error: {
+					type: "DATABASE_UNAVAILABLE",
+					message: "The service's database is busy or unreachable, try again shortly",
+					code: 503
+				}
+			}
 		};
 	if (name === "RateLimitExceeded" || code === 429) {
 		const retryAfter = Number((e.data as { retryAfter?: number } | undefined)?.retryAfter) || undefined;

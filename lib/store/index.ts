@@ -16,6 +16,8 @@ export interface StoreOptions {
 	/** The embedded database's directory (its file is `store.sqlite` there); null keeps it in memory. */
 	dataDir: string | null;
 	connectTimeoutMs: number;
+	/** Connections of a database server's pool, per URI and process (Sequelize). */
+	poolMax?: number;
 }
 
 /** The embedded database's file in a service's data directory. */
@@ -40,7 +42,7 @@ export function createStores(specs: CollectionSpec[], opts: StoreOptions): Recor
 		if (embedded) stores[spec.name] = new SqliteStore(spec, embedded);
 		else if (/^mongodb(\+srv)?:\/\//i.test(opts.uri!))
 			stores[spec.name] = new (mongooseStore())(spec, opts.uri!, opts.connectTimeoutMs);
-		else stores[spec.name] = new (sequelizeStore())(spec, opts.uri!, opts.connectTimeoutMs);
+		else stores[spec.name] = new (sequelizeStore())(spec, opts.uri!, opts.connectTimeoutMs, opts.poolMax);
 	}
 	return stores;
 }

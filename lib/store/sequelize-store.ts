@@ -37,12 +37,16 @@ interface Pool {
 
 const pools = new Map<string, Pool>();
 
-function acquire(uri: string, connectTimeoutMs: number): Sequelize {
+/** How long a query waits for a free connection of a busy pool before it fails (503 at the gateway). */
+const ACQUIRE_TIMEOUT_MS = 15_000;
+
+function acquire(uri: string, connectTimeoutMs: number, poolMax: number): Sequelize {
 	let pool = pools.get(uri);
 	if (!pool) {
 		const sequelize = new Sequelize(uri, {
 			logging: false,
-			pool: { max: 10, min: 0, idle: 10_000, acquire: connectTimeoutMs },
+			// Transactions (the outbox's writes) hold a connection for several round trips: the pool must cover the node's concurrency.
+			pool: { max: poolMax, min: 0, idle: 10_000, acquire: Math.max(connectTimeoutMs, ACQUIRE_TIMEOUT_MS) },
 			dialectOptions: uri.startsWith("postgres") ? { connectionTimeoutMillis: connectTimeoutMs } : {}
 		});
 		// The adapter must not sync (its failure path closes the shared pool); syncTable() does it.
@@ -110,7 +114,8 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 	constructor(
 		private readonly spec: CollectionSpec,
 		private readonly uri: string,
-		private readonly connectTimeoutMs: number
+		private readonly connectTimeoutMs: number,
+		private readonly poolMax = 20
 	) {
 		this.collection = spec.name;
 		this.integerFields = Object.entries(spec.fields)
@@ -119,7 +124,7 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async connect(): Promise<void> {
-		const sequelize = acquire(this.uri, this.connectTimeoutMs);
+		const sequelize = acquire(this.uri, this.connectTimeoutMs, this.poolMax);
 		this.sequelize = sequelize;
 		const dialect = sequelize.getDialect();
 		const define: Record<string, unknown> = { id: { type: DataTypes.STRING(64), primaryKey: true } };

@@ -1,4 +1,5 @@
 import { Errors } from "moleculer";
+import { ConnectionAcquireTimeoutError, ConnectionRefusedError } from "sequelize";
 import { toErrorBody } from "../../lib/gateway/error-body";
 
 describe("error body", () => {
@@ -22,5 +23,20 @@ describe("error body", () => {
 	it("turns a missing service into 503", () => {
 		expect(toErrorBody(new Errors.ServiceNotFoundError({ action: "products.get" })).status).toBe(503);
 		expect(toErrorBody(new Errors.RequestTimeoutError({ action: "products.get", nodeID: "n" })).status).toBe(503);
+	});
+
+	it("turns a database out of reach (a pool with no free connection, a server not answering) into 503, naming nothing of it", () => {
+		for (const err of [
+			new ConnectionAcquireTimeoutError(new Error("Operation timeout")),
+			new ConnectionRefusedError(new Error("ECONNREFUSED"))
+		]) {
+			const { status, body } = toErrorBody(err);
+			expect(status).toBe(503);
+			expect(body.error).toEqual({ type: "DATABASE_UNAVAILABLE", message: expect.not.stringMatching(/timeout|ECONN/), code: 503 });
+		}
+		// The same error after a hop over the transporter keeps only its name.
+		expect(toErrorBody(Object.assign(new Error("x"), { name: "MongoServerSelectionError" })).status).toBe(503);
+		// A query the database refused is still a bug: 500.
+		expect(toErrorBody(Object.assign(new Error("syntax"), { name: "SequelizeDatabaseError" })).status).toBe(500);
 	});
 });
