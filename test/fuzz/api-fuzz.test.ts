@@ -3,7 +3,8 @@
  * document the gateway serves, as anonymous, customer and admin, with generated bad input (nulls,
  * wrong types, operator objects, odd unicode, huge and deep bodies, wrong content types and
  * encodings, odd path and query values). Every answer is a success or a 4xx with the one error
- * body, never a 5xx; an entity a write answered reads back the same; after each operation the
+ * body, never a 5xx; no success without the right token or role, and no other customer's data in
+ * any answer to a customer; an entity a write answered reads back the same; after each operation the
  * server still answers its health route and a normal request; at the end no order is stuck, the
  * stock numbers add up and the stock audit repairs nothing.
  *
@@ -17,7 +18,7 @@
  */
 import fc from "fast-check";
 import { mintToken } from "../orders/support";
-import { accessProblem, problemWith } from "./checks";
+import { accessProblem, leakProblem, problemWith } from "./checks";
 import { startFuzzShop, type FuzzShop } from "./fuzz-shop";
 import { listAll, stockProblems, unsettledOrders, type OrderView, type StockItem } from "./invariants";
 import { operationsOf, type Operation } from "./operations";
@@ -88,7 +89,7 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 			const byStatus = statuses.get(op.id) ?? new Map<number, number>();
 			byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
 			statuses.set(op.id, byStatus);
-			problem = problemWith(res) ?? accessProblem(op, req, res);
+			problem = problemWith(res) ?? accessProblem(op, req, res) ?? leakProblem(req, res, app.secrets);
 			detail = `${res.status} ${res.text.slice(0, 500)}`;
 			const written = readBack && !problem ? writtenEntity(op, res) : undefined;
 			const at = written && readUrlOf(op, ops, req, written.id as string);

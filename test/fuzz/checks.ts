@@ -56,3 +56,13 @@ export function accessProblem(op: Operation, req: FuzzRequest, res: FuzzResponse
 	if (op.access === "admin" && req.role !== "admin") return `a ${res.status} for a ${req.role} on an admin route`;
 	return undefined;
 }
+
+/** Another customer's data in an answer to a customer or to anyone anonymous (what the request named aside). */
+export function leakProblem(req: FuzzRequest, res: FuzzResponse, secrets: string[]): string | undefined {
+	if (req.role === "admin" || res.status >= 300) return undefined;
+	const asked = `${req.url} ${req.body ?? ""}`;
+	const leaked = secrets.filter(
+		secret => res.text.includes(secret) && !asked.includes(secret) && !asked.includes(encodeURIComponent(secret))
+	);
+	return leaked.length ? `a ${res.status} showing another customer's ${leaked.join(", ")}` : undefined;
+}

@@ -28,6 +28,12 @@ export interface FuzzShop {
 	accounts: Accounts;
 	/** Fresh entities (the fuzzing deletes and cancels some); call again to refill. */
 	refill(): Promise<IdPool>;
+	/**
+	 * Ids and the email of another customer's account, address, order, payment and shipment: the
+	 * generators use the ids too, and no answer to the fuzzed customer (or anyone anonymous) may
+	 * show any of them unless the request itself named it.
+	 */
+	secrets: string[];
 }
 
 export async function startFuzzShop(): Promise<FuzzShop> {
@@ -38,6 +44,7 @@ export async function startFuzzShop(): Promise<FuzzShop> {
 		const admin = await shop.api.get("/api/v1/users/me", { token: shop.adminToken });
 		const customer = await shop.register("Fuzz Customer");
 		const accounts: Accounts = { admin: { id: admin.body.id }, customer: { id: customer.id } };
+		const other = await someoneElse(shop);
 
 		const refill = async (): Promise<IdPool> => {
 			// Fresh tokens of the same accounts: the fuzzing may have ended their sessions (a password change, a logout).
@@ -53,32 +60,54 @@ export async function startFuzzShop(): Promise<FuzzShop> {
 			const item = await shop.stockItem(products[0].id);
 			const byField: Record<string, string[]> = {
 				productId: products.map(p => p.id),
-				orderId: [order.id],
-				userId: [customer.id, accounts.admin.id],
-				addressId: [address.body.id],
+				orderId: [order.id, other.orderId],
+				userId: [customer.id, accounts.admin.id, other.userId],
+				addressId: [address.body.id, other.addressId],
 				file: ["index.html", "swagger-ui.css", "swagger-ui-bundle.js"]
 			};
 			const notes = await shop.api.get("/api/v1/notifications?pageSize=5", { token: customer.token });
 			const byResource: Record<string, string[]> = {
 				products: byField.productId,
 				items: byField.productId,
-				orders: [order.id],
-				user: byField.userId,
-				users: byField.userId,
-				customers: byField.userId,
-				addresses: [address.body.id],
+				orders: [order.id, other.orderId],
+				user: [...byField.userId, other.userId],
+				users: [...byField.userId, other.userId],
+				customers: [...byField.userId, other.userId],
+				addresses: [address.body.id, other.addressId],
 				inventory: [item.id],
-				payments: [payment.id],
-				shipments: [shipment.id],
+				payments: [payment.id, other.paymentId],
+				shipments: [shipment.id, other.shipmentId],
 				notifications: (notes.body?.items ?? []).map((n: { id: string }) => n.id),
 				docs: byField.file
 			};
 			byField.id = [...new Set(Object.values(byResource).flat())];
-			return { byField, byResource, all: byField.id };
+			// The other customer's ids go only where an id is expected, so a customer's own text never carries them.
+			const secrets = new Set(Object.values(other));
+			return { byField, byResource, all: byField.id.filter(id => !secrets.has(id)) };
 		};
-		return { stack, shop, customer, accounts, refill };
+		return { stack, shop, customer, accounts, refill, secrets: Object.values(other) };
 	} catch (err) {
 		await stack.stop();
 		throw err;
 	}
+}
+
+/** Another customer with an address and a paid order, shipped to be: what must never leak to the fuzzed one. */
+async function someoneElse(shop: Shop) {
+	const other = await shop.register("Other Customer");
+	const address = await shop.api.post("/api/v1/users/me/addresses", ADDRESS, { token: other.token });
+	if (address.status !== 201) throw new Error(`address: ${address.status} ${JSON.stringify(address.body)}`);
+	const product = await shop.product(7.5, 10);
+	const order = await shop.placed(other, [{ productId: product.id, quantity: 1 }]);
+	await shop.reaches(other, order.id, "paid");
+	const payment = await shop.payment(order.id);
+	const shipment = await shop.shipment(order.id);
+	return {
+		userId: other.id,
+		email: other.email,
+		addressId: address.body.id as string,
+		orderId: order.id as string,
+		paymentId: payment.id as string,
+		shipmentId: shipment.id as string
+	};
 }
