@@ -57,9 +57,17 @@ export function accessProblem(op: Operation, req: FuzzRequest, res: FuzzResponse
 	return undefined;
 }
 
-/** Another customer's data in an answer to a customer or to anyone anonymous (what the request named aside). */
+/**
+ * Another customer's data reached by a customer or by anyone anonymous: a success acting on it (its
+ * id in the path, or in the body of a write: an order shipped to another's addressId), or showing it
+ * when the request did not name it (a list filtered by another's order id may answer, empty).
+ */
 export function leakProblem(req: FuzzRequest, res: FuzzResponse, secrets: string[]): string | undefined {
 	if (req.role === "admin" || res.status >= 300) return undefined;
+	const path = req.url.split("?")[0];
+	const write = req.method !== "GET" ? (req.body ?? "") : "";
+	const named = secrets.filter(secret => path.includes(secret) || write.includes(secret));
+	if (named.length) return `a ${res.status} to a request acting on another customer's ${named.join(", ")}`;
 	const asked = `${req.url} ${req.body ?? ""}`;
 	const leaked = secrets.filter(
 		secret => res.text.includes(secret) && !asked.includes(secret) && !asked.includes(encodeURIComponent(secret))
