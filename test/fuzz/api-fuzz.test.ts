@@ -5,28 +5,32 @@
  * encodings, odd path and query values). Every answer is a success or a 4xx with the one error
  * body, never a 5xx; no success without the right token or role, and no other customer's data in
  * any answer to a customer; an entity a write answered reads back the same; after each operation the
- * server still answers its health route and a normal request; at the end no order is stuck, the
- * stock numbers add up and the stock audit repairs nothing.
+ * server still answers its health route and a normal request; the same holds for concurrent writes
+ * to the same orders, payments, shipments, stock and cart; at the end no order is stuck, the stock
+ * numbers add up and the stock audit repairs nothing.
  *
  * Knobs (read by this test only, not by the app):
- *   FUZZ_RUNS  generated batches per operation and role (default 8; each batch 1 to 3 requests),
- *              and the mixed phase runs 5 times as many batches of concurrent requests.
+ *   FUZZ_RUNS  generated batches per operation and role (default 15; each batch 1 to 3 requests);
+ *              the mixed phase runs 5 times as many batches of concurrent requests, the phase of
+ *              concurrent writes to the same entities (test/fuzz/races.ts) 3 times as many.
  *   FUZZ_SEED  the base seed (default: random, printed at the start and with every failure);
  *              operation n as role r uses FUZZ_SEED + 3n + r, so a failure replays with the same
  *              FUZZ_SEED (and FUZZ_RUNS).
  * For example: FUZZ_RUNS=100 FUZZ_SEED=42 npx jest test/fuzz
  */
+import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { mintToken } from "../orders/support";
 import { accessProblem, leakProblem, problemWith } from "./checks";
 import { startFuzzShop, type FuzzShop } from "./fuzz-shop";
 import { listAll, stockProblems, unsettledOrders, type OrderView, type StockItem } from "./invariants";
 import { operationsOf, type Operation } from "./operations";
-import { describeRequest, requestArb, send, type FuzzRequest, type Role } from "./requests";
+import { raceRequest, raceStep, type RaceKind, type RaceState } from "./races";
+import { describeRequest, requestArb, send, type FuzzRequest, type FuzzResponse, type Role } from "./requests";
 import { differences, readEntity, readUrlOf, writtenEntity } from "./round-trip";
 import type { IdPool } from "./values";
 
-const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS) || 8);
+const RUNS = Math.max(1, Number(process.env.FUZZ_RUNS) || 15);
 const SEED =
 	Number.isInteger(Number(process.env.FUZZ_SEED)) && process.env.FUZZ_SEED
 		? Number(process.env.FUZZ_SEED)
@@ -81,11 +85,12 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 	 * with `readBack`, an entity a write answered must read back the same (not in concurrent batches,
 	 * where another request may change it in between).
 	 */
-	async function check(req: FuzzRequest, op: Operation, readBack = false): Promise<void> {
+	async function check(req: FuzzRequest, op: Operation, readBack = false): Promise<FuzzResponse | undefined> {
 		let problem: string | undefined;
 		let detail = "";
+		let res: FuzzResponse | undefined;
 		try {
-			const res = await send(app.stack.baseUrl, req, app.accounts, process.env.JWT_SECRET!);
+			res = await send(app.stack.baseUrl, req, app.accounts, process.env.JWT_SECRET!);
 			const byStatus = statuses.get(op.id) ?? new Map<number, number>();
 			byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
 			statuses.set(op.id, byStatus);
@@ -116,6 +121,7 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 			problem = `no answer: ${(err as Error).message}`;
 		}
 		if (problem) throw new Error(`${problem}\n  request: ${describeRequest(req)}\n  response: ${detail}`);
+		return res;
 	}
 
 	/** The server is still up and serving: its liveness route, the catalogue, and a signed-in read. */
@@ -172,6 +178,57 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 				await expectHealthy("a concurrent batch");
 			}),
 			{ seed: SEED, numRuns: RUNS * 5, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: false }
+		);
+	});
+
+	it("answers concurrent writes to the same orders, payments, shipments, stock and cart the same way", async () => {
+		const pool = await app.refill();
+		const api = app.shop.api;
+		const admin = mintToken(["admin"], app.accounts.admin.id);
+		const opOf: Record<RaceKind, string> = {
+			place: "orders.create",
+			cancel: "orders.cancel",
+			adminStatus: "orders.updateStatus",
+			refund: "payments.refund",
+			ship: "shipping.updateStatus",
+			adjustStock: "products.adjustStock",
+			setOnHand: "inventory.update",
+			cartAdd: "carts.addItem",
+			checkout: "carts.checkout"
+		};
+		const state: RaceState = {
+			productIds: pool.byField.productId,
+			itemIds: pool.byResource.inventory,
+			addressId: pool.byField.addressId[0],
+			orders: [{ id: pool.byField.orderId[0], paymentId: pool.byResource.payments[0], shipmentId: pool.byResource.shipments[0] }],
+			keys: { k1: randomUUID(), k2: randomUUID() }
+		};
+		await fc.assert(
+			fc.asyncProperty(fc.array(raceStep, { minLength: 4, maxLength: 12 }), async steps => {
+				const reqs = steps.map(step => ({ step, req: raceRequest(step, state) }));
+				const results = await Promise.allSettled(
+					reqs.map(({ step, req }) =>
+						check(
+							req,
+							ops.find(o => o.id === opOf[step.kind])!
+						)
+					)
+				);
+				const failed = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
+				if (failed) throw failed.reason;
+				for (const r of results) {
+					const res = (r as PromiseFulfilledResult<FuzzResponse | undefined>).value;
+					const placed = res?.status === 201 ? JSON.parse(res.text) : undefined;
+					if (placed?.id && placed.status && !state.orders.some(o => o.id === placed.id)) state.orders.push({ id: placed.id });
+				}
+				// The payment and shipment of each order placed, once they exist, for the refunds and shipping steps.
+				for (const o of state.orders.filter(o => !o.paymentId || !o.shipmentId)) {
+					o.paymentId ??= (await api.get(`/api/v1/payments?orderId=${o.id}`, { token: admin })).body?.items?.[0]?.id;
+					o.shipmentId ??= (await api.get(`/api/v1/shipments?orderId=${o.id}`, { token: admin })).body?.items?.[0]?.id;
+				}
+				await expectHealthy("a batch of concurrent writes");
+			}),
+			{ seed: SEED, numRuns: RUNS * 3, interruptAfterTimeLimit: 60_000, markInterruptAsFailure: false }
 		);
 	});
 
