@@ -203,6 +203,7 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 			orders: [{ id: pool.byField.orderId[0], paymentId: pool.byResource.payments[0], shipmentId: pool.byResource.shipments[0] }],
 			keys: { k1: randomUUID(), k2: randomUUID() }
 		};
+		const ordersByKey: Record<string, string> = {};
 		await fc.assert(
 			fc.asyncProperty(fc.array(raceStep, { minLength: 4, maxLength: 12 }), async steps => {
 				const reqs = steps.map(step => ({ step, req: raceRequest(step, state) }));
@@ -216,11 +217,20 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 				);
 				const failed = results.find((x): x is PromiseRejectedResult => x.status === "rejected");
 				if (failed) throw failed.reason;
-				for (const r of results) {
+				results.forEach((r, i) => {
 					const res = (r as PromiseFulfilledResult<FuzzResponse | undefined>).value;
 					const placed = res?.status === 201 ? JSON.parse(res.text) : undefined;
-					if (placed?.id && placed.status && !state.orders.some(o => o.id === placed.id)) state.orders.push({ id: placed.id });
-				}
+					if (!placed?.id || !placed.status) return;
+					if (!state.orders.some(o => o.id === placed.id)) state.orders.push({ id: placed.id });
+					// A retry with the same Idempotency-Key answers the first order, never a second one.
+					const { step, req } = reqs[i];
+					if (!step.key || !req.idempotencyKey) return;
+					const first = (ordersByKey[`${step.kind} ${step.key}`] ??= placed.id);
+					if (first !== placed.id)
+						throw new Error(
+							`Idempotency-Key ${req.idempotencyKey} placed two orders: ${first} and ${placed.id}\n  request: ${describeRequest(req)}`
+						);
+				});
 				// The payment and shipment of each order placed, once they exist, for the refunds and shipping steps.
 				for (const o of state.orders.filter(o => !o.paymentId || !o.shipmentId)) {
 					o.paymentId ??= (await api.get(`/api/v1/payments?orderId=${o.id}`, { token: admin })).body?.items?.[0]?.id;
