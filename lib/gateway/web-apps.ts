@@ -218,11 +218,12 @@ export class WebApps {
 		res.end(req.method === "HEAD" ? undefined : body);
 	}
 
+	/** A file an app does not have: the one error body, as every other 404 (a plain-text one was found by test/fuzz). */
 	private notFound(res: ServerResponse): true {
 		res.statusCode = 404;
 		res.setHeader("Cache-Control", "no-store");
-		res.setHeader("Content-Type", "text/plain; charset=utf-8");
-		res.end("Not found");
+		res.setHeader("Content-Type", "application/json; charset=utf-8");
+		res.end(JSON.stringify({ error: { type: "NOT_FOUND", message: "No such file", code: 404 } }));
 		return true;
 	}
 }

@@ -56,6 +56,11 @@ describe("gateway serving the web apps (real build, real gateway)", () => {
 		expect(js).not.toContain("__PREACT_DEVTOOLS__");
 		const missing = await fetch(stack.baseUrl + "/assets/nope-123.js", { headers: HTML });
 		expect(missing.status).toBe(404);
+		// The one error body, as every 404 (found by test/fuzz: GET /API/V1/openapi.json as a navigation was plain text).
+		for (const r of [missing, await fetch(stack.baseUrl + "/API/V1/openapi.json", { headers: HTML })]) {
+			expect(r.headers.get("content-type")).toBe("application/json; charset=utf-8");
+			expect(await r.json()).toEqual({ error: { type: "NOT_FOUND", message: "No such file", code: 404 } });
+		}
 	});
 
 	it("answers a browser navigation to a client route with the page, anything else under /api with JSON", async () => {
