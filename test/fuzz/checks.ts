@@ -46,12 +46,10 @@ export function problemWith(res: FuzzResponse): string | undefined {
 
 /**
  * A success the caller may not have: no token (or a broken one) on a signed-in route, a customer on
- * an admin route. An HTML page is not the API's answer (the web apps serve their page to a browser
- * navigating to a path outside /api, /API/V1/... included).
+ * an admin route. The web apps' page is not the API's answer.
  */
 export function accessProblem(op: Operation, req: FuzzRequest, res: FuzzResponse): string | undefined {
-	if (res.status >= 400 || op.access === "public") return undefined;
-	if (String(res.headers["content-type"] ?? "").startsWith("text/html") && !req.url.startsWith("/api/")) return undefined;
+	if (res.status >= 400 || op.access === "public" || isWebAppPage(req, res)) return undefined;
 	if (req.role === "anonymous" || req.auth !== "role") return `a ${res.status} without a valid token on a route that needs one`;
 	if (op.access === "admin" && req.role !== "admin") return `a ${res.status} for a ${req.role} on an admin route`;
 	return undefined;
@@ -63,7 +61,7 @@ export function accessProblem(op: Operation, req: FuzzRequest, res: FuzzResponse
  * when the request did not name it (a list filtered by another's order id may answer, empty).
  */
 export function leakProblem(req: FuzzRequest, res: FuzzResponse, secrets: string[]): string | undefined {
-	if (req.role === "admin" || res.status >= 300) return undefined;
+	if (req.role === "admin" || res.status >= 300 || isWebAppPage(req, res)) return undefined;
 	const path = req.url.split("?")[0];
 	const write = req.method !== "GET" ? (req.body ?? "") : "";
 	const named = secrets.filter(secret => path.includes(secret) || write.includes(secret));
@@ -73,4 +71,9 @@ export function leakProblem(req: FuzzRequest, res: FuzzResponse, secrets: string
 		secret => res.text.includes(secret) && !asked.includes(secret) && !asked.includes(encodeURIComponent(secret))
 	);
 	return leaked.length ? `a ${res.status} showing another customer's ${leaked.join(", ")}` : undefined;
+}
+
+/** The web apps' page, served to a browser navigating to a path outside /api (/API/V1/... included). */
+function isWebAppPage(req: FuzzRequest, res: FuzzResponse): boolean {
+	return String(res.headers["content-type"] ?? "").startsWith("text/html") && !req.url.startsWith("/api/");
 }
