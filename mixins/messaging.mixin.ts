@@ -29,7 +29,7 @@ import type { Context, EventEndpoint, Service, ServiceSchema } from "moleculer";
 import type { DomainEvent } from "../lib/events";
 import { describeError, isPermanent } from "../lib/messaging/envelope";
 import { MessagingHub, type ConsumerSource } from "../lib/messaging/hub";
-import type { QueueName, TopicName } from "../lib/messaging/routes";
+import { FLOW_CONSUMERS, type QueueName, type TopicName } from "../lib/messaging/routes";
 import type { Delivery } from "../lib/messaging/types";
 import type { Inbox } from "../lib/outbox/inbox";
 import { requestScope } from "../lib/request-context";
@@ -162,6 +162,10 @@ export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<
 
 	return {
 		created(this: Self) {
+			// The outbox waits for the flow's consumers by that table; one missing from it would be given up on.
+			for (const c of consumers.filter(c => c.queue || c.topic || c.stream))
+				if (!FLOW_CONSUMERS[c.event]?.some(f => f.service === this.name))
+					throw new Error(`${this.name} consumes ${c.event} from a broker: list it in FLOW_CONSUMERS (lib/messaging/routes.ts)`);
 			this.messaging = MessagingHub.acquire(this.broker, this);
 		},
 		merged(schema: Partial<ServiceSchema>) {

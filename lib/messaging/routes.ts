@@ -88,3 +88,42 @@ export function lowStockKeys(namespace = "") {
 export function isRouted(type: string): boolean {
 	return queuesOf(type).length > 0 || topicOf(type) !== null || (REDIS_EVENTS as readonly string[]).includes(type);
 }
+
+/** A service that must receive an event type for the flow to go on, and the broker it takes it from when that broker is configured. */
+export interface FlowConsumer {
+	service: string;
+	via: "rabbitmq" | "kafka" | "redis";
+}
+
+/**
+ * Every consumer the flow depends on (the messaging mixin refuses to start a consumer that is not
+ * listed). Where its broker is not configured, the event reaches it over the bus, and the outbox
+ * keeps retrying an event until each of these services had a live node to take it
+ * (lib/outbox/service-outbox.ts).
+ */
+export const FLOW_CONSUMERS: Readonly<Record<string, readonly FlowConsumer[]>> = {
+	"product.created": [{ service: "inventory", via: "kafka" }],
+	"order.created": [{ service: "inventory", via: "rabbitmq" }],
+	"order.confirmed": [{ service: "payments", via: "rabbitmq" }],
+	"order.paid": [{ service: "shipping", via: "rabbitmq" }],
+	"order.shipped": [{ service: "inventory", via: "rabbitmq" }],
+	"order.cancelled": [
+		{ service: "inventory", via: "rabbitmq" },
+		{ service: "payments", via: "rabbitmq" },
+		{ service: "shipping", via: "rabbitmq" }
+	],
+	"inventory.reserved": [{ service: "orders", via: "rabbitmq" }],
+	"inventory.reservation_failed": [{ service: "orders", via: "rabbitmq" }],
+	"inventory.low_stock": [{ service: "notifications", via: "redis" }],
+	"payment.succeeded": [{ service: "orders", via: "rabbitmq" }],
+	"payment.failed": [{ service: "orders", via: "rabbitmq" }],
+	"payment.refunded": [{ service: "orders", via: "rabbitmq" }],
+	"shipment.created": [{ service: "orders", via: "rabbitmq" }],
+	"shipment.shipped": [{ service: "orders", via: "rabbitmq" }],
+	"shipment.delivered": [{ service: "orders", via: "rabbitmq" }]
+};
+
+/** The flow consumers of `type` that take it from the bus, given which brokers are configured. */
+export function busConsumersOf(type: string, configured: { rabbitmq: boolean; kafka: boolean; redis: boolean }): string[] {
+	return (FLOW_CONSUMERS[type] ?? []).filter(c => !configured[c.via]).map(c => c.service);
+}

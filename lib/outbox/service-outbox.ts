@@ -8,6 +8,8 @@ import type { ServiceBroker } from "moleculer";
 import { loadConfig } from "../config";
 import type { DomainEvent } from "../events";
 import { messagingOf } from "../messaging/registry";
+import { busConsumersOf } from "../messaging/routes";
+
 import type { Store } from "../store";
 import { parentSpanOf } from "../tracing/origin";
 import type { HandledRecord, OutboxRecord } from "./collections";
@@ -33,9 +35,27 @@ function registerMetrics(broker: ServiceBroker): void {
 	});
 }
 
-/** Hands an event to the bus and the brokers; resolves once every one of them took it. */
+/** A flow consumer of the event had no live node: the event is delivered again later (its other listeners skip it then). */
+export class ConsumersAbsentError extends Error {
+	constructor(
+		type: string,
+		readonly services: string[]
+	) {
+		super(`No live node of ${services.join(", ")} took ${type}; it is delivered again later`);
+		this.name = "ConsumersAbsentError";
+	}
+}
+
+/**
+ * Hands an event to the bus and the brokers; resolves once every one of them took it. On the bus,
+ * "took" means every flow consumer that reads the event from the bus (lib/messaging/routes.ts,
+ * FLOW_CONSUMERS) had a live node: an event emitted while, say, the only inventory node is down
+ * would otherwise reach nobody and be lost. Brokers keep what they took for consumers that are down.
+ */
 export function deliverTo(broker: ServiceBroker) {
 	const traced = broker.isTracingEnabled();
+	const c = loadConfig();
+	const configured = { rabbitmq: !!c.amqpUrl, kafka: c.kafkaBrokers.length > 0, redis: !!c.redisUrl };
 	return async (event: DomainEvent<unknown>): Promise<void> => {
 		const published = messagingOf(broker)?.publish(event);
 		// The bus carries the request id on, so every service's log lines of one request share it; when
@@ -45,6 +65,11 @@ export function deliverTo(broker: ServiceBroker) {
 			broker.emit(event.type, event, { requestID: event.correlationid, ...(parentSpan && { parentSpan }) }),
 			published
 		]);
+		const required = busConsumersOf(event.type, configured);
+		if (!required.length) return;
+		const listening = new Set(broker.registry.events.getBalancedEndpoints(event.type).map(([, group]: [unknown, string]) => group));
+		const absent = required.filter(service => !listening.has(service));
+		if (absent.length) throw new ConsumersAbsentError(event.type, absent);
 	};
 }
 

@@ -294,14 +294,17 @@ describe("orders end to end (all services, embedded store)", () => {
 	});
 });
 
-describe("orders end to end: cancelling before the flow moves on, and re-driving a lost order.created", () => {
+describe("orders end to end: cancelling before the flow moves on, and events that waited for inventory", () => {
 	let stack: Stack;
 	let shop: Shop;
 	let ann: Customer;
 
-	// Without inventory, orders stay pending: nobody reserves.
+	// Without inventory, orders stay pending: nobody reserves (their order.created waits in the outbox).
 	beforeAll(async () => {
-		stack = await startStack({ services: ["api", "users", "products", "orders", "payments", "shipping"], env: E2E_ENV });
+		stack = await startStack({
+			services: ["api", "users", "products", "orders", "payments", "shipping"],
+			env: { ...E2E_ENV, OUTBOX_POLL_MS: "100", OUTBOX_RETRY_MAX_MS: "500" }
+		});
 		shop = new Shop(stack.baseUrl);
 		await shop.loginAdmin();
 		ann = await shop.register("Ann");
@@ -329,19 +332,27 @@ describe("orders end to end: cancelling before the flow moves on, and re-driving
 		expect(r.body.statusHistory.map((e: any) => e.status)).toEqual(["pending", "cancelled"]);
 	});
 
-	it("re-drives a pending order once inventory is back: it completes to paid", async () => {
-		const p = await productWithoutStock(9.99);
+	it("delivers what waited for inventory once it is back: the product gets its stock, a pending order completes to paid", async () => {
+		// Created while no inventory runs: product.created waits in the products outbox (FLOW_CONSUMERS).
+		const created = await shop.api.post(
+			"/api/v1/products",
+			{ name: `P ${randomUUID().slice(0, 6)}`, price: 9.99, category: "e2e", stock: 5 },
+			{ token: shop.adminToken }
+		);
+		expect(created.status).toBe(201);
+		const p = created.body;
+		const inventory = stack.broker.loadService(path.resolve(__dirname, "../../services/inventory.service"));
+		await stack.broker.waitForServices(["inventory"], 10_000);
+		await eventually("the stock record, from the product.created that waited", async () => (await shop.available(p.id)) === 5);
+
+		// Down again while an order is placed: it stays pending, its order.created waits in the orders outbox.
+		await stack.broker.destroyService(inventory);
 		const { id } = await shop.placed(ann, [{ productId: p.id, quantity: 2 }]);
-		await new Promise(r => setTimeout(r, 100));
+		await new Promise(r => setTimeout(r, 300));
 		expect((await shop.api.get(`/api/v1/orders/${id}`, { token: ann.token })).body.status).toBe("pending");
 
-		// Inventory starts (it missed product.created, so the admin stocks the product), then the reconciler runs.
 		stack.broker.loadService(path.resolve(__dirname, "../../services/inventory.service"));
 		await stack.broker.waitForServices(["inventory"], 10_000);
-		const stocked = await shop.api.post("/api/v1/inventory", { productId: p.id, onHand: 5 }, { token: shop.adminToken });
-		expect(stocked.status).toBe(201);
-		const r: any = await stack.broker.call("orders.reconcile", { olderThanMs: 0 });
-		expect(r.orderIds).toContain(id);
 		const paid = await shop.reaches(ann, id, "paid");
 		expect(paid.statusHistory.map((e: any) => e.status)).toEqual(["pending", "confirmed", "paid"]);
 		expect(await shop.available(p.id)).toBe(3);

@@ -16,10 +16,13 @@ import { startStack, type Stack } from "../helpers/stack";
 
 type Mode = "ok" | "permanent" | "transient";
 
-/** A consumer of order.confirmed (queue order_confirmed with AMQP_URL) that counts its runs per order. */
+/**
+ * A consumer of order.confirmed (queue order_confirmed with AMQP_URL) that counts its runs per order;
+ * it stands in for payments (the flow's consumer of that event), which these stacks do not run.
+ */
 function counter(runs: Map<string, number>, mode: () => Mode): ServiceSchema {
 	return {
-		name: "counter",
+		name: "payments",
 		mixins: [
 			DbMixin([], { outbox: true }),
 			MessagingMixin({

@@ -292,7 +292,9 @@ export function productsSuite(backend: Backend) {
 			name: "probe",
 			events: {
 				"product.*"(ctx: Context<DomainEvent<Record<string, unknown>>>) {
-					events.push(ctx.params);
+					// No inventory runs here, so the outbox delivers product.created again until one does
+					// (FLOW_CONSUMERS): counted once by id, as an idempotent consumer would.
+					if (!events.some(e => e.id === ctx.params.id)) events.push(ctx.params);
 				},
 				"cache.clean.products"(ctx: Context) {
 					cleanBroadcasts.push(ctx.nodeID ?? "");
