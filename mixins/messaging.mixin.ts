@@ -27,7 +27,7 @@
  */
 import type { Context, EventEndpoint, Service, ServiceSchema } from "moleculer";
 import type { DomainEvent } from "../lib/events";
-import { describeError, isPermanent } from "../lib/messaging/envelope";
+import { PermanentMessageError, describeError, isPermanent } from "../lib/messaging/envelope";
 import { MessagingHub, type ConsumerSource } from "../lib/messaging/hub";
 import { FLOW_CONSUMERS, type QueueName, type TopicName } from "../lib/messaging/routes";
 import type { Delivery } from "../lib/messaging/types";
@@ -181,6 +181,26 @@ export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<
 		started,
 		stopped,
 		events,
+		actions: consumers.length
+			? {
+					/**
+					 * Internal: the outbox's acknowledged delivery to a flow consumer that reads the event
+					 * from the bus (lib/outbox/service-outbox.ts). It answers once the handler is done, so a
+					 * node that died, or a handler that failed for now, makes the relay deliver it again.
+					 */
+					receiveEvent: {
+						visibility: "public",
+						idempotent: true,
+						async handler(this: Self, ctx: Context<DomainEvent<unknown>>) {
+							const c = consumers.find(c => c.event === ctx.params?.type);
+							if (!c) throw new PermanentMessageError(`${this.name} does not consume ${String(ctx.params?.type)}`);
+							Object.assign(ctx, { eventName: c.event, eventType: "emit" });
+							await handleOnce.call(this, c, ctx);
+							return true;
+						}
+					}
+				}
+			: {},
 		methods: {
 			consumesFromBroker(this: Self, event: string): boolean {
 				return consumers.some(c => c.event === event && !!this.messaging?.takesOver(c));

@@ -8,6 +8,7 @@ import type { ServiceBroker } from "moleculer";
 import { loadConfig } from "../config";
 import type { DomainEvent } from "../events";
 import { messagingOf } from "../messaging/registry";
+import { isPermanent } from "../messaging/envelope";
 import { busConsumersOf } from "../messaging/routes";
 
 import type { Store } from "../store";
@@ -35,7 +36,7 @@ function registerMetrics(broker: ServiceBroker): void {
 	});
 }
 
-/** A flow consumer of the event had no live node: the event is delivered again later (its other listeners skip it then). */
+/** A flow consumer of the event had no live node: the event is delivered again later. */
 export class ConsumersAbsentError extends Error {
 	constructor(
 		type: string,
@@ -46,29 +47,47 @@ export class ConsumersAbsentError extends Error {
 	}
 }
 
+/** How long the relay waits for a flow consumer's handler before it tries again. */
+const RECEIVE_TIMEOUT_MS = 30_000;
+
+const NO_NODE = new Set(["ServiceNotFoundError", "ServiceNotAvailableError", "RequestRejectedError"]);
+
 /**
- * Hands an event to the bus and the brokers; resolves once every one of them took it. On the bus,
- * "took" means every flow consumer that reads the event from the bus (lib/messaging/routes.ts,
- * FLOW_CONSUMERS) had a live node: an event emitted while, say, the only inventory node is down
- * would otherwise reach nobody and be lost. Brokers keep what they took for consumers that are down.
+ * Hands an event to the bus and the brokers; resolves once every one of them took it.
+ *
+ * On the bus, the flow consumers that read the event from it (lib/messaging/routes.ts,
+ * FLOW_CONSUMERS: those whose broker is not configured) get it by a call, `<service>.receiveEvent`,
+ * answered once their handler is done: a node that died before anyone noticed, no live node at all,
+ * or a handler that failed for now, all make the delivery fail and the relay try again. Every other
+ * listener (realtime, logs, notifications' mails) gets it as a plain event, at most once. A handler
+ * that refused the event for good (a client error) counts as delivered: trying again cannot help.
+ * Brokers keep what they took for consumers that are down.
  */
 export function deliverTo(broker: ServiceBroker) {
 	const traced = broker.isTracingEnabled();
 	const c = loadConfig();
 	const configured = { rabbitmq: !!c.amqpUrl, kafka: c.kafkaBrokers.length > 0, redis: !!c.redisUrl };
 	return async (event: DomainEvent<unknown>): Promise<void> => {
-		const published = messagingOf(broker)?.publish(event);
-		// The bus carries the request id on, so every service's log lines of one request share it; when
-		// traced, the listeners' spans continue the span that recorded the event (its traceparent).
+		// The request id travels on, so every service's log lines of one request share it; when traced,
+		// the listeners' spans continue the span that recorded the event (its traceparent).
 		const parentSpan = traced ? parentSpanOf(event) : undefined;
-		await Promise.all([
-			broker.emit(event.type, event, { requestID: event.correlationid, ...(parentSpan && { parentSpan }) }),
-			published
-		]);
+		const opts = { requestID: event.correlationid, ...(parentSpan && { parentSpan }) };
 		const required = busConsumersOf(event.type, configured);
-		if (!required.length) return;
-		const listening = new Set(broker.registry.events.getBalancedEndpoints(event.type).map(([, group]: [unknown, string]) => group));
-		const absent = required.filter(service => !listening.has(service));
+		const others = (broker.registry.events.getGroups(event.type) as string[]).filter(group => !required.includes(group));
+		const absent: string[] = [];
+		const jobs: Array<Promise<unknown>> = [];
+		const published = messagingOf(broker)?.publish(event);
+		if (published) jobs.push(published);
+		if (others.length) jobs.push(broker.emit(event.type, event, { ...opts, groups: others }));
+		for (const service of required)
+			jobs.push(
+				broker.call(`${service}.receiveEvent`, event, { ...opts, timeout: RECEIVE_TIMEOUT_MS }).catch((err: Error) => {
+					if (NO_NODE.has(err?.name)) absent.push(service);
+					else if (!isPermanent(err)) throw err;
+				})
+			);
+		const failed = (await Promise.allSettled(jobs)).find((r): r is PromiseRejectedResult => r.status === "rejected");
+		if (failed) throw failed.reason;
 		if (absent.length) throw new ConsumersAbsentError(event.type, absent);
 	};
 }
