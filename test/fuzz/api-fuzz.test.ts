@@ -3,11 +3,12 @@
  * document the gateway serves, as anonymous, customer and admin, with generated bad input (nulls,
  * wrong types, operator objects, odd unicode, huge and deep bodies, wrong content types and
  * encodings, odd path and query values). Every answer is a success or a 4xx with the one error
- * body, never a 5xx; no success without the right token or role, and no other customer's data in
- * any answer to a customer; an entity a write answered reads back the same; after each operation the
- * server still answers its health route and a normal request; the same holds for concurrent writes
- * to the same orders, payments, shipments, stock and cart; at the end no order is stuck, the stock
- * numbers add up and the stock audit repairs nothing.
+ * body, never a 5xx; no success without the right token or role, no other customer's data in any
+ * answer to a customer, no stored secret (password hash, card token or number) in any answer; an
+ * entity a write answered reads back the same; after each operation the server still answers its
+ * health route and a normal request; the same holds for concurrent writes to the same orders,
+ * payments, shipments, stock and cart; at the end no order is stuck, the stock numbers add up and
+ * the stock audit repairs nothing.
  *
  * Knobs (read by this test only, not by the app):
  *   FUZZ_RUNS  generated batches per operation and role (default 15; each batch 1 to 3 requests);
@@ -21,7 +22,7 @@
 import { randomUUID } from "node:crypto";
 import fc from "fast-check";
 import { mintToken } from "../orders/support";
-import { accessProblem, leakProblem, problemWith } from "./checks";
+import { accessProblem, leakProblem, problemWith, secretKeyProblem } from "./checks";
 import { startFuzzShop, type FuzzShop } from "./fuzz-shop";
 import { listAll, stockProblems, unsettledOrders, type OrderView, type StockItem } from "./invariants";
 import { operationsOf, type Operation } from "./operations";
@@ -94,7 +95,7 @@ describe(`fuzzing every operation of the OpenAPI document (FUZZ_SEED=${SEED} FUZ
 			const byStatus = statuses.get(op.id) ?? new Map<number, number>();
 			byStatus.set(res.status, (byStatus.get(res.status) ?? 0) + 1);
 			statuses.set(op.id, byStatus);
-			problem = problemWith(res) ?? accessProblem(op, req, res) ?? leakProblem(req, res, app.secrets);
+			problem = problemWith(res) ?? accessProblem(op, req, res) ?? leakProblem(req, res, app.secrets) ?? secretKeyProblem(op, res);
 			detail = `${res.status} ${res.text.slice(0, 500)}`;
 			const written = readBack && !problem ? writtenEntity(op, res) : undefined;
 			const at = written && readUrlOf(op, ops, req, written.id as string);

@@ -77,3 +77,27 @@ export function leakProblem(req: FuzzRequest, res: FuzzResponse, secrets: string
 function isWebAppPage(req: FuzzRequest, res: FuzzResponse): boolean {
 	return String(res.headers["content-type"] ?? "").startsWith("text/html") && !req.url.startsWith("/api/");
 }
+
+/** Keys that must never reach a client: password and refresh-token hashes, the card's token and its number and code. */
+const SECRET_KEYS = new Set(["passwordHash", "tokenHash", "token", "cardNumber", "cvc"]);
+
+/** A stored secret in any answer, to anyone (found by its key anywhere in the JSON; the OpenAPI document names fields, it holds none). */
+export function secretKeyProblem(op: Operation, res: FuzzResponse): string | undefined {
+	if (op.id === "api.openapi" || !String(res.headers["content-type"] ?? "").startsWith("application/json")) return undefined;
+	let body: unknown;
+	try {
+		body = JSON.parse(res.text);
+	} catch {
+		return undefined;
+	}
+	const stack: unknown[] = [body];
+	while (stack.length) {
+		const value = stack.pop();
+		if (!value || typeof value !== "object") continue;
+		for (const [key, inner] of Object.entries(value)) {
+			if (SECRET_KEYS.has(key)) return `a ${res.status} showing '${key}'`;
+			stack.push(inner);
+		}
+	}
+	return undefined;
+}
