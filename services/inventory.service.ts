@@ -13,7 +13,7 @@
  * inventory_commit (AMQP_URL).
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
-import { invalidField } from "../lib/errors";
+import { ConflictError, NotFoundError, invalidField } from "../lib/errors";
 import type { DomainEvent } from "../lib/events";
 import type { Store } from "../lib/store";
 import {
@@ -78,6 +78,7 @@ interface InventoryState {
 interface InventoryMethods {
 	inventory(): Inventory;
 	runStockAudit(actor: string): Promise<AuditResult>;
+	orderStatus(ctx: Ctx<unknown>, orderId: string): Promise<string | null>;
 	op(ctx: Ctx<unknown>): OpContext;
 	handleEvent<T>(ctx: EventCtx<T>, handler: (inv: Inventory, op: OpContext, data: T) => Promise<void>): Promise<void>;
 }
@@ -239,22 +240,47 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 			}
 		},
 
-		/** The admin's door to reserveOrder: same logic, same answer (200 with status "failed" when short). */
+		/**
+		 * The admin's door to reserveOrder, for a pending order only (404 for no order, 409 for one the
+		 * flow moved on): units held for an order that does not exist would never come back.
+		 */
 		reserve: {
 			rest: "POST /inventory/reserve",
 			roles: ["admin"],
 			params: reserveParams,
 			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string; items: OrderLine[] }>) {
+				const status = await this.orderStatus(ctx, ctx.params.orderId);
+				if (status === null) throw new NotFoundError("Order", ctx.params.orderId);
+				if (status !== "pending")
+					throw new ConflictError(
+						`Order ${ctx.params.orderId} is ${status}; only a pending order is reserved`,
+						"ORDER_NOT_PENDING",
+						{
+							orderId: ctx.params.orderId,
+							status
+						}
+					);
 				return this.inventory().reservations.reserve(this.op(ctx), ctx.params.orderId, ctx.params.items);
 			}
 		},
 
-		/** The admin's door to releaseOrder. */
+		/**
+		 * The admin's door to releaseOrder, for an order that is cancelled or does not exist: the stock of
+		 * a live order comes back by cancelling it (PUT /orders/{id}/status), else it would be shipped
+		 * with no units held (409).
+		 */
 		release: {
 			rest: "POST /inventory/release",
 			roles: ["admin"],
 			params: orderIdParams,
 			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string }>) {
+				const status = await this.orderStatus(ctx, ctx.params.orderId);
+				if (status !== null && status !== "cancelled")
+					throw new ConflictError(
+						`Order ${ctx.params.orderId} is ${status}; cancel it (PUT /orders/{id}/status) and its stock comes back`,
+						"ORDER_HOLDS_STOCK",
+						{ orderId: ctx.params.orderId, status }
+					);
 				return this.inventory().reservations.release(this.op(ctx), ctx.params.orderId);
 			}
 		},
@@ -337,6 +363,16 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 				{ logger: this.logger, transaction: work => this.outbox.write(work) }
 			);
 			return this.inv;
+		},
+
+		/** The order's status as orders answers it, or null when there is no such order. */
+		async orderStatus(this: InventoryThis, ctx: Ctx<unknown>, orderId: string): Promise<string | null> {
+			try {
+				return ((await ctx.call("orders.get", { id: orderId })) as { status: string }).status;
+			} catch (err) {
+				if ((err as { type?: string }).type === "NOT_FOUND") return null;
+				throw err;
+			}
 		},
 
 		runStockAudit(this: InventoryThis, actor: string): Promise<AuditResult> {

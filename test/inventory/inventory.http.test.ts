@@ -5,7 +5,9 @@
  * fixed by test/setup-env.js.
  */
 import { randomUUID } from "node:crypto";
+import type { ServiceSchema } from "moleculer";
 import { createEvent } from "../../lib/events";
+import { NotFoundError } from "../../lib/errors";
 import { client, type Client } from "../helpers/http";
 import { waitFor } from "../helpers/processes";
 import { startStack, type Stack } from "../helpers/stack";
@@ -29,9 +31,21 @@ describe("inventory over HTTP (all-in-one, embedded store)", () => {
 	const adminId = randomUUID();
 	const admin = adminToken(adminId);
 	const customer = customerToken();
+	/** Orders stands in as a status table: the admin's reservation doors look an order up first. */
+	const orderStatuses = new Map<string, string>();
+	const fakeOrders: ServiceSchema = {
+		name: "orders",
+		actions: {
+			get(ctx) {
+				const status = orderStatuses.get((ctx.params as { id: string }).id);
+				if (!status) throw new NotFoundError("Order", (ctx.params as { id: string }).id);
+				return { id: (ctx.params as { id: string }).id, status };
+			}
+		}
+	};
 
 	beforeAll(async () => {
-		stack = await startStack({ services: ["api", "inventory", "products"] });
+		stack = await startStack({ services: ["api", "inventory", "products"], extraServices: [fakeOrders] });
 		api = client(stack.baseUrl);
 		events = await eventProbe(stack.broker, ["inventory.created", "inventory.adjusted", "inventory.low_stock", "inventory.reserved"]);
 	});
@@ -240,6 +254,7 @@ describe("inventory over HTTP (all-in-one, embedded store)", () => {
 		it("POST /inventory/reserve and /inventory/release run the internal logic", async () => {
 			const item = await productCreated(stack.broker, 10);
 			const orderId = randomUUID();
+			orderStatuses.set(orderId, "pending");
 			const items = [{ productId: item.productId, quantity: 4 }];
 			const r1 = await api.post(`${BASE}/inventory/reserve`, { orderId, items }, { token: admin });
 			expect(r1.status).toBe(200);
@@ -249,17 +264,30 @@ describe("inventory over HTTP (all-in-one, embedded store)", () => {
 			});
 			expect(await byProduct(item.productId)).toMatchObject({ reserved: 4, available: 6 });
 
+			const shortId = randomUUID();
+			orderStatuses.set(shortId, "pending");
 			const short = await api.post(
 				`${BASE}/inventory/reserve`,
-				{ orderId: randomUUID(), items: [{ productId: item.productId, quantity: 7 }] },
+				{ orderId: shortId, items: [{ productId: item.productId, quantity: 7 }] },
 				{ token: admin }
 			);
 			expect(short.body).toEqual({ status: "failed", productId: item.productId });
 
+			// A live order's stock comes back by cancelling the order, not through this door.
+			orderStatuses.set(orderId, "paid");
+			expectErrorBody(await api.post(`${BASE}/inventory/release`, { orderId }, { token: admin }), 409, "ORDER_HOLDS_STOCK");
+			expect(await byProduct(item.productId)).toMatchObject({ reserved: 4 });
+			orderStatuses.set(orderId, "cancelled");
 			expect((await api.post(`${BASE}/inventory/release`, { orderId }, { token: admin })).body).toEqual({ status: "released" });
 			expect((await api.post(`${BASE}/inventory/release`, { orderId }, { token: admin })).body).toEqual({ status: "released" });
 			expect(await byProduct(item.productId)).toMatchObject({ onHand: 10, reserved: 0, available: 10 });
 			expectErrorBody(await api.post(`${BASE}/inventory/release`, { orderId: randomUUID() }, { token: admin }), 404);
+			// Units held for no order would never come back; an order the flow moved on is not reserved again.
+			const noOrder = { orderId: randomUUID(), items: [{ productId: item.productId, quantity: 1 }] };
+			expectErrorBody(await api.post(`${BASE}/inventory/reserve`, noOrder, { token: admin }), 404, "NOT_FOUND");
+			orderStatuses.set(noOrder.orderId, "paid");
+			expectErrorBody(await api.post(`${BASE}/inventory/reserve`, noOrder, { token: admin }), 409, "ORDER_NOT_PENDING");
+			expect(await byProduct(item.productId)).toMatchObject({ reserved: 0, available: 10 });
 
 			for (const body of [
 				{ orderId, items: [] },
