@@ -14,7 +14,7 @@ import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { loadConfig, type Config } from "../lib/config";
 import { invalidField } from "../lib/errors";
-import { bodyPolicy } from "../lib/gateway/body-policy";
+import { BODY_LIMIT_BYTES, bodyPolicy } from "../lib/gateway/body-policy";
 import { answerClientErrorsWithJson, clientErrorBody } from "../lib/gateway/client-error";
 import { COMPAT_ROUTES } from "../lib/gateway/compat-routes";
 import { toErrorBody } from "../lib/gateway/error-body";
@@ -41,9 +41,6 @@ import { domainServices } from "./domain-services";
 
 /** Actions under the stricter per-IP login limit (password guessing, sign-up spam, token grinding). */
 const AUTH_ACTIONS = new Set(["users.register", "users.login", "users.refresh"]);
-
-/** Largest request body, as sent and once decoded. */
-const BODY_LIMIT = 1024 * 1024;
 
 const config = () => loadConfig();
 
@@ -142,7 +139,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 			authorization: true,
 			// JSON object bodies only, checked before authentication (lib/gateway/body-policy.ts).
 			bodyParsers: false,
-			use: [bodyPolicy({ limit: BODY_LIMIT, logger: this.logger })],
+			use: [bodyPolicy({ limit: BODY_LIMIT_BYTES, logger: this.logger })],
 			cors: cfg.corsOrigins.length
 				? {
 						origin: cfg.corsOrigins.includes("*") ? "*" : cfg.corsOrigins,

@@ -13,6 +13,8 @@ declare module "moleculer" {
 		roles?: string[];
 		/** One line for the generated OpenAPI document (GET /api/v1/openapi.json); the action name otherwise. */
 		summary?: string;
+		/** The content type of a success that is not JSON, for the OpenAPI document. */
+		produces?: string;
 		/**
 		 * Whether running it twice is harmless, so that a call whose node died before answering may be
 		 * sent again to another node (lib/broker/failover.middleware.ts). Unset: true for cached actions

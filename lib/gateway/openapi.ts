@@ -19,6 +19,8 @@ export interface ActionDoc {
 	/** Optional one-line summary and longer description, when the action declares them. */
 	summary?: string;
 	description?: string;
+	/** The content type of a success that is not JSON (Prometheus text, say). */
+	produces?: string;
 }
 
 export interface DocumentedRoute {
@@ -214,9 +216,10 @@ function operation(route: DocumentedRoute, doc: ActionDoc, pathParams: string[],
 	}
 	if (parameters.length) op.parameters = parameters;
 
+	const produces = route.produces ?? doc.produces;
 	const responses: Record<string, unknown> = {
-		"2XX": route.produces
-			? { description: "Success", content: { [route.produces]: {} } }
+		"2XX": produces
+			? { description: "Success", content: { [produces]: {} } }
 			: { description: "Success", content: { "application/json": { schema: {} } } }
 	};
 	if (BODY_METHODS.has(route.method)) {

@@ -13,6 +13,7 @@ export const MetricsEndpointMixin: GatewayMixin = {
 			rest: "GET /metrics",
 			auth: "public",
 			summary: "Prometheus metrics of this node, without host details; needs Bearer METRICS_TOKEN when that is set",
+			produces: "text/plain",
 			handler(ctx: Context<unknown, { $responseType?: string; $statusCode?: number }>) {
 				const text = prometheusText(this.broker);
 				if (text === null) throw new NotFoundError("Metrics");

@@ -86,6 +86,8 @@ describe("OpenAPI document and /docs", () => {
 		expect(doc.paths["/users/register"].servers).toEqual([{ url: "/api" }]);
 		expect(doc.paths["/docs"].servers).toEqual([{ url: "/" }, { url: "/api/v1" }]);
 		expect(create.responses["415"]).toBeDefined();
+		// Prometheus text, not JSON.
+		expect(Object.keys(doc.paths["/metrics"].get.responses["2XX"].content)).toEqual(["text/plain"]);
 
 		// The other designs' names, documented from the actions they call.
 		expect(doc.paths["/users/verify"].post["x-moleculer-action"]).toBe("users.verify");
