@@ -64,7 +64,9 @@ async function handleOnce(this: Self, c: MessageConsumer<Self>, ctx: Context<Dom
 	const inbox = this.inbox;
 	const id = ctx.params?.id;
 	if (!inbox || typeof id !== "string" || !id) return c.handler.call(this, ctx);
-	if (await inbox.handled(id)) {
+	// The relay's first delivery of an event (right after its commit) cannot have been handled before.
+	const first = (ctx.meta as { $firstDelivery?: boolean } | undefined)?.$firstDelivery === true;
+	if (!first && (await inbox.handled(id))) {
 		this.logger.debug(`${ctx.eventName} ${id} was handled already; skipped`);
 		return;
 	}

@@ -52,7 +52,11 @@ export interface OutboxOptions {
 	source: string;
 	records: Store<OutboxRecord>;
 	/** Hands an event to the bus and the brokers; resolves once all of them took it. */
-	deliver(event: DomainEvent<unknown>): Promise<void>;
+	/**
+	 * Hands an event to the bus and the brokers; resolves once all of them took it. `first`: the
+	 * writer's own delivery right after its commit, which no one can have received before.
+	 */
+	deliver(event: DomainEvent<unknown>, first: boolean): Promise<void>;
 	settings: OutboxSettings;
 	logger: OutboxLogger;
 	/** Told after each poll how many records wait (for the backlog gauge). */
@@ -129,7 +133,7 @@ export class Outbox {
 				result = await this.unsafeWrite(run, staged);
 			}
 		} else result = await this.unsafeWrite(run, staged);
-		for (const record of staged) this.dispatch(record);
+		for (const record of staged) this.dispatch(record, true);
 		return result;
 	}
 
@@ -192,7 +196,7 @@ export class Outbox {
 				{ nextAttemptAt: record.nextAttemptAt }
 			);
 			if (!claimed) continue; // another relay took it
-			const ok = await this.dispatch(claimed);
+			const ok = await this.dispatch(claimed, false);
 			if (ok) delivered++;
 			else blocked.add(record.subject);
 		}
@@ -227,9 +231,9 @@ export class Outbox {
 	}
 
 	/** Delivers one record; resolves true once it went everywhere (its record then goes), false after a failure. */
-	private dispatch(record: OutboxRecord): Promise<boolean> {
+	private dispatch(record: OutboxRecord, first: boolean): Promise<boolean> {
 		const running = this.opts
-			.deliver(record.event)
+			.deliver(record.event, first)
 			.then(() => {
 				this.markSent(record.id);
 				return true;

@@ -67,11 +67,12 @@ export function deliverTo(broker: ServiceBroker) {
 	const traced = broker.isTracingEnabled();
 	const c = loadConfig();
 	const configured = { rabbitmq: !!c.amqpUrl, kafka: c.kafkaBrokers.length > 0, redis: !!c.redisUrl };
-	return async (event: DomainEvent<unknown>): Promise<void> => {
+	return async (event: DomainEvent<unknown>, first = false): Promise<void> => {
 		// The request id travels on, so every service's log lines of one request share it; when traced,
 		// the listeners' spans continue the span that recorded the event (its traceparent).
 		const parentSpan = traced ? parentSpanOf(event) : undefined;
-		const opts = { requestID: event.correlationid, ...(parentSpan && { parentSpan }) };
+		// A first delivery lets consumers skip looking the event up in their inbox (nobody can have had it).
+		const opts = { requestID: event.correlationid, meta: { $firstDelivery: first }, ...(parentSpan && { parentSpan }) };
 		const required = busConsumersOf(event.type, configured);
 		const others = (broker.registry.events.getGroups(event.type) as string[]).filter(group => !required.includes(group));
 		const absent: string[] = [];

@@ -1,7 +1,8 @@
 /**
  * Cancellations are re-driven like every other stuck state (issue item 7, second half): a paid
- * order cancelled while no inventory, payments or shipping node was up (its order.cancelled reached
- * nobody) still gets its stock back, its charge refunded and its pending shipment called off, by the
+ * order cancelled while no inventory, payments or shipping node was up, whose order.cancelled was
+ * then lost (removed from the outbox here, as a crash on a database without transactions would lose
+ * it), still gets its stock back, its charge refunded and its pending shipment called off, by the
  * reconciler, once those services are back. The whole app runs in one process on the embedded
  * store; "a node down" is its services destroyed and created again on the running broker.
  */
@@ -55,10 +56,15 @@ describe("a cancelled order whose compensation was lost (all services, embedded 
 
 		const gone = ["inventory", "payments", "shipping"];
 		for (const name of gone) await stack.broker.destroyService(stack.broker.getLocalService(name)!);
-		// The cancellation goes through; its order.cancelled finds no listener and is gone.
+		// The cancellation goes through; its order.cancelled waits in the outbox for its consumers...
 		const cancelled = await shop.api.del(`/api/v1/orders/${order.id}`, { token: customer.token });
 		expect(cancelled.status).toBe(200);
 		expect(cancelled.body.status).toBe("cancelled");
+		// ...and is lost there, as it would be in the crash window of a database without transactions.
+		const orders = stack.broker.getLocalService("orders") as unknown as {
+			store(name: string): { removeMany(w: object): Promise<number> };
+		};
+		expect(await orders.store("orders_outbox").removeMany({ type: "order.cancelled" })).toBe(1);
 		// Nobody to ask: the order stays owed.
 		expect((await reconcile()).cancelled).toMatchObject({ settled: 0, pending: 1 });
 
