@@ -48,6 +48,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	private readonly fieldList: Array<[string, FieldSpec]>;
 	private readonly uniqueFields: string[];
 	private connected = false;
+	private txView: SqliteStore<T> | null = null;
 
 	constructor(
 		private readonly spec: CollectionSpec,
@@ -171,22 +172,27 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 
 	async transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R> {
 		if (this.inTransaction) throw new Error("transactions do not nest");
-		const views = new Map<Store<Doc>, Store<Doc>>();
 		const scope: TransactionScope = {
 			bind: <U extends Doc>(store: Store<U>): Store<U> => {
 				if (!(store instanceof SqliteStore) || store.database !== this.database)
 					throw new Error(`${store.collection} is not in the same database as ${this.collection}`);
-				let view = views.get(store as Store<Doc>);
-				if (!view) {
-					view = new SqliteStore<Doc>(store.spec, this.database, true);
-					(view as SqliteStore<Doc>).connected = true;
-					views.set(store as Store<Doc>, view);
-				}
-				return view as unknown as Store<U>;
+				return store.transactionView() as unknown as Store<U>;
 			}
 		};
 		if (!this.connected) throw new Error(`${this.collection} store is not connected`);
 		return this.database.transaction(() => work(scope));
+	}
+
+	/**
+	 * The view whose statements run inside the open transaction. One per store, made once: a
+	 * database runs one transaction at a time, and the view holds no state of its own.
+	 */
+	private transactionView(): SqliteStore<T> {
+		if (!this.txView) {
+			this.txView = new SqliteStore<T>(this.spec, this.database, true);
+			this.txView.connected = true;
+		}
+		return this.txView;
 	}
 
 	/**
