@@ -67,6 +67,17 @@ export function deliverTo(broker: ServiceBroker) {
 	const traced = broker.isTracingEnabled();
 	const c = loadConfig();
 	const configured = { rabbitmq: !!c.amqpUrl, kafka: c.kafkaBrokers.length > 0, redis: !!c.redisUrl };
+	// Who gets each type as a plain event, asked of the registry once per type until services change.
+	const plainListeners = new Map<string, string[]>();
+	broker.localBus.on("$services.changed", () => plainListeners.clear());
+	const othersOf = (type: string, required: string[]) => {
+		let groups = plainListeners.get(type);
+		if (!groups) {
+			groups = (broker.registry.events.getGroups(type) as string[]).filter(group => !required.includes(group));
+			plainListeners.set(type, groups);
+		}
+		return groups;
+	};
 	return async (event: DomainEvent<unknown>, first = false): Promise<void> => {
 		// The request id travels on, so every service's log lines of one request share it; when traced,
 		// the listeners' spans continue the span that recorded the event (its traceparent).
@@ -74,7 +85,7 @@ export function deliverTo(broker: ServiceBroker) {
 		// A first delivery lets consumers skip looking the event up in their inbox (nobody can have had it).
 		const opts = { requestID: event.correlationid, meta: { $firstDelivery: first }, ...(parentSpan && { parentSpan }) };
 		const required = busConsumersOf(event.type, configured);
-		const others = (broker.registry.events.getGroups(event.type) as string[]).filter(group => !required.includes(group));
+		const others = othersOf(event.type, required);
 		const absent: string[] = [];
 		const jobs: Array<Promise<unknown>> = [];
 		const published = messagingOf(broker)?.publish(event);
