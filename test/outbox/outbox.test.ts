@@ -63,11 +63,14 @@ describe("outbox (embedded store; delivery to a test function)", () => {
 
 	it("stores the event with its change and delivers it after the commit, then forgets it", async () => {
 		const box = outbox();
-		const thing = await box.write(async w => {
-			const t = await w.bind(things).insert({ name: "a" });
-			w.stage("thing.created", t.id, { name: "a" });
-			return t;
-		}, { requestId: "request-1" });
+		const thing = await box.write(
+			async w => {
+				const t = await w.bind(things).insert({ name: "a" });
+				w.stage("thing.created", t.id, { name: "a" });
+				return t;
+			},
+			{ requestId: "request-1" }
+		);
 		await until(() => delivered.length === 1);
 		expect(delivered[0]).toMatchObject({ type: "thing.created", subject: thing.id, source: "things", correlationid: "request-1" });
 		await until(async () => (await records.count()) === 0);
