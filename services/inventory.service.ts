@@ -308,6 +308,7 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 
 		/** Internal: `{ status: "reserved" | "failed", productId? }`, idempotent per orderId. */
 		reserveOrder: {
+			idempotent: true,
 			params: reserveParams,
 			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string; items: OrderLine[] }>) {
 				return this.inventory().reservations.reserve(this.op(ctx), ctx.params.orderId, ctx.params.items);
@@ -316,6 +317,7 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 
 		/** Internal: `{ status }`; idempotent (released stays released; failed had nothing to give back). */
 		releaseOrder: {
+			idempotent: true,
 			params: orderIdParams,
 			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string }>) {
 				return this.inventory().reservations.release(this.op(ctx), ctx.params.orderId);
@@ -324,6 +326,7 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 
 		/** Internal: `{ status }`; idempotent (committed stays committed). */
 		commitOrder: {
+			idempotent: true,
 			params: orderIdParams,
 			async handler(this: InventoryThis, ctx: Ctx<{ orderId: string }>) {
 				return this.inventory().reservations.commit(this.op(ctx), ctx.params.orderId);
@@ -345,6 +348,7 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 
 		/** Internal: the item of a product, or 404. */
 		getByProduct: {
+			idempotent: true,
 			params: productIdParams,
 			async handler(this: InventoryThis, ctx: Ctx<{ productId: string }>) {
 				return toPublicItem(await this.inventory().stock.byProduct(ctx.params.productId));

@@ -221,6 +221,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 
 		/** Internal (carts' checkout retried after the cart was emptied): the order a user's key placed, or 404. */
 		byIdempotencyKey: {
+			idempotent: true,
 			visibility: "public",
 			params: byIdempotencyKeyParams,
 			async handler(this: OrdersThis, ctx: Context<{ userId: string; key: string }>): Promise<PublicOrder> {

@@ -90,6 +90,7 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 	actions: {
 		/** Internal (the orders reconciler): calls off the order's pending shipment; answers it as it is now, or 404. */
 		cancelForOrder: {
+			idempotent: true,
 			visibility: "public",
 			params: orderIdParams,
 			async handler(this: ShippingThis, ctx: Ctx<{ orderId: string }>): Promise<PublicShipment> {

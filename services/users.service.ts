@@ -320,6 +320,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 
 		/** For other services (orders): one address of one user, 404 when it is not theirs. */
 		getAddress: {
+			idempotent: true,
 			visibility: "public",
 			params: { userId: idRule, addressId: idRule },
 			async handler(this: UsersThis, ctx: Ctx<{ userId: string; addressId: string }>) {
@@ -330,6 +331,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 
 		/** Admin over HTTP; other services call it directly (internal calls are trusted). */
 		verify: {
+			idempotent: true,
 			rest: "GET /users/:id/verify",
 			roles: ["admin"],
 			params: { id: idRule },
@@ -341,6 +343,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 
 		/** No v1 route (the gateway maps /api/users/:id and /api/customers/:id here): self or admin, others 404. */
 		get: {
+			idempotent: true,
 			params: { id: idRule },
 			async handler(this: UsersThis, ctx: Ctx<{ id: string }>): Promise<PublicUser> {
 				const caller = ctx.meta.user;

@@ -256,7 +256,8 @@ describeE2E("backoffice in Chromium (real app, embedded store)", () => {
 		expect(await page.evaluate("document.activeElement?.textContent")).toBe("Orders");
 		await page.keyboard.press("Enter");
 		await page.waitForURL(/\/admin\/orders$/);
-		expect(await page.evaluate("document.activeElement?.id")).toBe("page-title");
+		// Focus moves to the page's heading once the page has rendered (its data loads first).
+		await page.waitForFunction("document.activeElement?.id === 'page-title'", undefined, { timeout: 5000 });
 		await page.keyboard.press("Tab");
 		expect(await page.evaluate("document.activeElement?.name")).toBe("status");
 		await page.keyboard.press("ArrowDown");
