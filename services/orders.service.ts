@@ -16,7 +16,7 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "mole
 import { NotFoundError, UnauthorizedError } from "../lib/errors";
 import type { DomainEvent } from "../lib/events";
 import type { Store } from "../lib/store";
-import { canListOrdersOf, canSeeOrder, isAdmin } from "../lib/orders/access";
+import { canSee, isAdmin } from "../lib/access";
 import { adminTransition } from "../lib/orders/admin-status";
 import { ordersCollection, type OrderDoc, type OrderStatus } from "../lib/orders/collection";
 import { SOURCE } from "../lib/orders/constants";
@@ -162,7 +162,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 			params: listByUserParams,
 			async handler(this: OrdersThis, ctx: Ctx<ListParams & { userId: string }>) {
 				const { userId, ...params } = ctx.params;
-				if (!canListOrdersOf(ctx.meta.user, userId)) throw new NotFoundError("User", userId);
+				if (!canSee(ctx.meta.user, userId)) throw new NotFoundError("User", userId);
 				return this.list(ctx, params, userId);
 			}
 		},
@@ -239,7 +239,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 
 		async findVisible(this: OrdersThis, ctx: Ctx<unknown>, id: string) {
 			const order = await this.orders().findById(id);
-			if (!order || !canSeeOrder(ctx.meta.user, order)) throw new NotFoundError("Order", id);
+			if (!order || !canSee(ctx.meta.user, order.userId)) throw new NotFoundError("Order", id);
 			return order;
 		},
 
