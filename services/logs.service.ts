@@ -10,7 +10,7 @@
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Store } from "../lib/store";
-import { logsCollection, type LogDoc } from "../lib/logs/collection";
+import { logsCollection, type LogDoc } from "../lib/logs/collections";
 import { buildLogQuery, listParams, type LogListParams } from "../lib/logs/query";
 import { LOG_EVENT, LOG_LEVELS, levelValue, type LogBatch, type LogRecord } from "../lib/logs/record";
 import { logsSettings } from "../lib/logs/settings";

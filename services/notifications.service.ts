@@ -1,7 +1,7 @@
 /**
  * Notifications: the mails of the order flow (confirmed, paid, shipped, delivered, cancelled, to the
  * customer) and low-stock alerts (to ADMIN_EMAIL and every admin). Every message is stored first
- * (lib/notifications/collection.ts), then sent in the background with retries and backoff
+ * (lib/notifications/collections.ts), then sent in the background with retries and backoff
  * (lib/notifications/delivery.ts) over SMTP_URL, or appended to an mbox file under DATA_DIR/mail
  * without it (lib/notifications/mailer.ts). Event handlers only record and schedule: a slow or
  * broken mail server never holds up or fails the order flow.
@@ -21,7 +21,7 @@ import { canSee, ownerScope } from "../lib/access";
 import type { DomainEvent } from "../lib/events";
 import { newId } from "../lib/ids";
 import { DuplicateKeyError, type Filter, type Store } from "../lib/store";
-import { notificationsCollection, type NotificationDoc } from "../lib/notifications/collection";
+import { notificationsCollection, type NotificationDoc } from "../lib/notifications/collections";
 import { Delivery, type NewNotification } from "../lib/notifications/delivery";
 import { createMailer, type Mailer } from "../lib/notifications/mailer";
 import { idParams, listParams, testParams, type ListParams } from "../lib/notifications/params";
@@ -46,6 +46,7 @@ import { notificationMetrics } from "../lib/metrics/business-metrics";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
+import type { NotificationSettledData } from "../lib/notifications/events";
 
 /** Reading recipients can fail while another node is away: the event is processed again this often. */
 const PROCESS_ATTEMPTS = 4;
@@ -317,7 +318,7 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 			logger: this.logger,
 			onSettled: doc => {
 				const type = doc.status === "sent" ? "notification.sent" : "notification.failed";
-				const data = {
+				const data: NotificationSettledData = {
 					notificationId: doc.id,
 					template: doc.template,
 					recipient: doc.recipient,

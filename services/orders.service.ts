@@ -18,7 +18,7 @@ import type { DomainEvent } from "../lib/events";
 import type { Store } from "../lib/store";
 import { canSee, isAdmin } from "../lib/access";
 import { adminTransition } from "../lib/orders/admin-status";
-import { ordersCollection, type OrderDoc, type OrderStatus } from "../lib/orders/collection";
+import { ordersCollection, type OrderDoc, type OrderStatus } from "../lib/orders/collections";
 import { SOURCE } from "../lib/orders/constants";
 import { orderCreatedData, transitionEvent } from "../lib/orders/event-data";
 import {
@@ -34,7 +34,7 @@ import {
 } from "../lib/orders/flow-handlers";
 import { buildListQuery, type ListParams } from "../lib/orders/list-query";
 import { transitionOrder, type TransitionRequest, type TransitionResult } from "../lib/orders/order-state";
-import { toPublicOrder, type PublicOrder } from "../lib/orders/order-shape";
+import { toPublicOrder, type PublicOrder } from "../lib/orders/shape";
 import {
 	byIdempotencyKeyParams,
 	createParams,

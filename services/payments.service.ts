@@ -22,7 +22,7 @@ import { COLLECTIONS, type ChargeDoc, type PaymentDoc, type PaymentMethodDoc } f
 import { outcomeEventOf, paymentEventData } from "../lib/payments/event-data";
 import { chargeOrderParams, idParams, listParams, orderIdParams, tokenizeParams } from "../lib/payments/params";
 import { PaymentProcessor, notRefundable, type ChargeRequest, type PaymentWrite } from "../lib/payments/payment-processor";
-import { toPublicPayment, type PublicPayment } from "../lib/payments/public";
+import { toPublicPayment, type PublicPayment } from "../lib/payments/shape";
 import { paymentSettings } from "../lib/payments/settings";
 import { SimulatedCardProvider, type TokenizedCard } from "../lib/payments/simulated-provider";
 import { RetentionMixin } from "../mixins/retention.mixin";

@@ -12,12 +12,12 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "mole
 import { ConflictError, NotFoundError, invalidField } from "../lib/errors";
 import { DuplicateKeyError, type Store } from "../lib/store";
 import { listCategories } from "../lib/products/categories";
-import { productsCollection, type ProductDoc } from "../lib/products/collection";
+import { productsCollection, type ProductDoc } from "../lib/products/collections";
 import { CACHE_TTL_SECONDS, DEFAULT_CATEGORY, DEFAULT_CURRENCY } from "../lib/products/constants";
 import { buildListQuery, type ListParams } from "../lib/products/list-query";
 import { paramsCacheKey } from "../lib/products/cache-keygen";
 import { adjustStockParams, createParams, idParams, listParams, updateParams, upsertParams } from "../lib/products/params";
-import { changedFields, toPublicProduct, toStoredFields, type Product, type ProductInput } from "../lib/products/product-shape";
+import { changedFields, toPublicProduct, toStoredFields, type Product, type ProductInput } from "../lib/products/shape";
 import { originOf } from "../lib/tracing/origin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { CacheCleaner, type CacheCleanerThis } from "../mixins/cache-cleaner.mixin";

@@ -16,7 +16,7 @@ import type { OrderEvents } from "../lib/orders/events";
 import type { Filter, Store } from "../lib/store";
 import { COLLECTIONS, type ShipmentDoc } from "../lib/shipping/collections";
 import { idParams, listParams, orderIdParams, statusParams } from "../lib/shipping/params";
-import { shipmentEventData, toPublicShipment, type PublicShipment } from "../lib/shipping/public";
+import { shipmentEventData, toPublicShipment, type PublicShipment } from "../lib/shipping/shape";
 import { ShipmentBook } from "../lib/shipping/shipment-book";
 import type { TargetStatus } from "../lib/shipping/transitions";
 import { RetentionMixin } from "../mixins/retention.mixin";

@@ -15,7 +15,7 @@ import { AddressBook, MAX_ADDRESSES_PER_USER } from "../lib/users/address-book";
 import { ensureAdmin } from "../lib/users/admin-bootstrap";
 import { COLLECTIONS, type AddressDoc, type RefreshTokenDoc, type UserDoc } from "../lib/users/collections";
 import { LoginThrottle, throttleStoreFor, type ThrottleCacher } from "../lib/users/login-throttle";
-import { toPublicAddress, toPublicUser, type PublicUser } from "../lib/users/public";
+import { toPublicAddress, toPublicUser, type PublicUser } from "../lib/users/shape";
 import {
 	addressCreateParams,
 	addressUpdateParams,
@@ -28,13 +28,14 @@ import {
 	passwordRule,
 	refreshTokenRule,
 	type AddressInput
-} from "../lib/users/schemas";
+} from "../lib/users/params";
 import { Sessions, invalidRefreshToken, type IssuedSession } from "../lib/users/sessions";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { RetentionMixin } from "../mixins/retention.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage, OLDEST_FIRST } from "../lib/store/page";
 import { originOf } from "../lib/tracing/origin";
+import type { SessionRevokedData } from "../lib/users/events";
 
 type Meta = RequestMeta & { $location?: string };
 type Ctx<P = Record<string, never>> = Context<P, Meta>;
@@ -439,7 +440,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 			refreshTtlSeconds: cfg.jwtRefreshTtl,
 			secret,
 			// Broadcast, not emit: every gateway node keeps its own denylist.
-			onRevoked: (sid, untilMs) => this.broker.broadcast("user.session_revoked", { sid, untilMs })
+			onRevoked: (sid, untilMs) => this.broker.broadcast("user.session_revoked", { sid, untilMs } satisfies SessionRevokedData)
 		});
 		this.addressBook = new AddressBook(this.store<AddressDoc>("addresses"));
 		this.throttle = new LoginThrottle(throttleStoreFor(this.broker.cacher as unknown as ThrottleCacher | undefined), {

@@ -1,6 +1,6 @@
 /** Pure changes of a cart's lines; each returns new lines or throws a 422 naming the field. */
 import { invalidField } from "../errors";
-import type { CartLine } from "./collection";
+import type { CartLine } from "./collections";
 import { MAX_CART_LINES, MAX_LINE_QUANTITY } from "./constants";
 
 /** Adds to the product's line (created when absent). */

@@ -6,7 +6,7 @@
  */
 import { ConflictError } from "../errors";
 import { DuplicateKeyError, type Store } from "../store";
-import type { CartDoc, CartLine } from "./collection";
+import type { CartDoc, CartLine } from "./collections";
 import { REMEMBERED_KEYS } from "./constants";
 
 const MAX_ATTEMPTS = 20;

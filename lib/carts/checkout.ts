@@ -9,7 +9,7 @@
  */
 import { invalidField } from "../errors";
 import type { Store } from "../store";
-import type { CartDoc, CartLine } from "./collection";
+import type { CartDoc, CartLine } from "./collections";
 import { sameLines, subtractLines } from "./cart-lines";
 import { findCart, mutateCart } from "./cart-store";
 

@@ -13,7 +13,7 @@
  * event announced again (a re-drive, a re-announced payment) is counted once per node by its key.
  */
 import type { Doc, Store } from "../store";
-import { ORDER_STATUSES } from "../orders/collection";
+import { ORDER_STATUSES } from "../orders/collections";
 import { isText, RecentKeys, type MetricsSpec } from "./spec";
 
 export const BUSINESS_METRICS = {

@@ -9,7 +9,7 @@
  * the sweeper of any node picks up once the lease has run out.
  */
 import type { Store } from "../store";
-import type { NotificationDoc } from "./collection";
+import type { NotificationDoc } from "./collections";
 import type { Mailer } from "./mailer";
 import { retryDelay, type NotificationSettings } from "./settings";
 

@@ -1,5 +1,5 @@
 /** Parameter schemas of the notifications actions (strict: an unknown field is a 422). */
-import { NOTIFICATION_STATUSES } from "./collection";
+import { NOTIFICATION_STATUSES } from "./collections";
 import { TEMPLATE_NAMES } from "./templates";
 
 export const DEFAULT_PAGE_SIZE = 20;

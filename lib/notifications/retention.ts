@@ -10,7 +10,7 @@
 import type { Config } from "../config";
 import { DAY_MS, storeRule, type RetentionRule } from "../retention/rule";
 import type { Store } from "../store";
-import type { NotificationDoc } from "./collection";
+import type { NotificationDoc } from "./collections";
 import { mailDirectory } from "./mailer";
 import { mboxRotation } from "./mbox-rotation";
 

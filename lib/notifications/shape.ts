@@ -1,5 +1,5 @@
 /** What leaves the service about a notification (bookkeeping fields such as the lease stay inside). */
-import type { NotificationDoc, NotificationStatus } from "./collection";
+import type { NotificationDoc, NotificationStatus } from "./collections";
 
 export interface PublicNotification {
 	id: string;

@@ -3,7 +3,7 @@
  * reason), and mark shipped or delivered; confirmed and paid are reached only through the flow
  * (a reservation, a charge), so setting them by hand is refused like any illegal move (409).
  */
-import { CANCEL_REASONS, type CancelReason, type OrderStatus } from "./collection";
+import { CANCEL_REASONS, type CancelReason, type OrderStatus } from "./collections";
 import { IllegalTransitionError, type TransitionRequest } from "./order-state";
 
 export const ADMIN_TARGETS: readonly OrderStatus[] = ["cancelled", "shipped", "delivered"];

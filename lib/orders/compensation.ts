@@ -12,7 +12,7 @@
  * mark, so with several orders nodes only one of them works on a given order.
  */
 import type { Store } from "../store";
-import type { OrderDoc } from "./collection";
+import type { OrderDoc } from "./collections";
 
 /** What one step answered: its part is done (or there was nothing to do), or it must be asked again later. */
 export type StepOutcome = "done" | "later";

@@ -1,6 +1,6 @@
 /** The data of the order.* events, exactly as docs/order-flow.md fixes them. */
 import { fromMinor } from "../money";
-import type { OrderDoc, OrderStatus } from "./collection";
+import type { OrderDoc, OrderStatus } from "./collections";
 
 export function orderCreatedData(o: OrderDoc) {
 	return {

@@ -13,7 +13,7 @@ import type { InventoryEvents } from "../inventory/events";
 import type { PaymentEvents } from "../payments/events";
 import type { ShipmentEvents } from "../shipping/events";
 import type { Store } from "../store";
-import type { CancelReason, OrderDoc, OrderStatus } from "./collection";
+import type { CancelReason, OrderDoc, OrderStatus } from "./collections";
 import { IllegalTransitionError, updateOrderFields, type TransitionRequest, type TransitionResult } from "./order-state";
 
 export interface FlowDeps {

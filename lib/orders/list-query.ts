@@ -1,7 +1,7 @@
 /** The store query of GET /orders and GET /orders/user/:userId: filters, newest first, one page. */
 import { invalidField } from "../errors";
 import type { Filter, SortSpec } from "../store";
-import type { OrderStatus } from "./collection";
+import type { OrderStatus } from "./collections";
 import { DEFAULT_PAGE_SIZE } from "./constants";
 
 export interface ListParams {

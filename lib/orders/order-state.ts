@@ -11,7 +11,7 @@
  */
 import { ConflictError, NotFoundError } from "../errors";
 import type { Store } from "../store";
-import type { CancelReason, OrderDoc, OrderStatus, StatusEntry } from "./collection";
+import type { CancelReason, OrderDoc, OrderStatus, StatusEntry } from "./collections";
 
 export const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
 	pending: ["confirmed", "cancelled"],

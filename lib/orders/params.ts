@@ -3,7 +3,7 @@
  * strict, so an unknown field is a 422 naming it). The card fields are only shaped here: the
  * payments service checks them and its 422 names them (payment.cardNumber, ...).
  */
-import { ORDER_STATUSES } from "./collection";
+import { ORDER_STATUSES } from "./collections";
 import { DEFAULT_PAGE_SIZE, MAX_LINE_QUANTITY, MAX_ORDER_LINES, MAX_PAGE_SIZE } from "./constants";
 
 type Rule = Record<string, unknown>;

@@ -7,7 +7,7 @@
 import { Errors } from "moleculer";
 import { InvalidFieldsError, UnauthorizedError } from "../errors";
 import { DuplicateKeyError, type Store } from "../store";
-import type { OrderDoc, OrderPaymentDoc, ShippingAddress } from "./collection";
+import type { OrderDoc, OrderPaymentDoc, ShippingAddress } from "./collections";
 import { mergeLines, priceLines, type CatalogProduct, type RequestedLine } from "./pricing";
 import { checkAddressChoice, normalizeAddress } from "./shipping-address";
 

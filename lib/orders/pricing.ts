@@ -4,7 +4,7 @@
  */
 import { InvalidFieldsError } from "../errors";
 import { toMinor } from "../money";
-import type { OrderLineDoc } from "./collection";
+import type { OrderLineDoc } from "./collections";
 import { MAX_LINE_QUANTITY } from "./constants";
 
 export interface RequestedLine {

@@ -14,7 +14,7 @@
  * starves: the orders just re-driven leave the selection until the period has passed again.
  */
 import type { Filter, FindOptions, Store } from "../store";
-import type { OrderDoc } from "./collection";
+import type { OrderDoc } from "./collections";
 import { orderConfirmedData, orderCreatedData, orderProgressData } from "./event-data";
 
 export interface ReconcileOptions {

@@ -1,6 +1,6 @@
 /** The order's shipping address: given inline, or taken from the user's address book by addressId. */
 import { invalidField } from "../errors";
-import type { ShippingAddress } from "./collection";
+import type { ShippingAddress } from "./collections";
 
 const FIELDS = ["line1", "line2", "city", "postalCode", "country", "state", "name", "phone"] as const;
 

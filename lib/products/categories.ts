@@ -1,6 +1,6 @@
 /** The categories in use with their product counts, without loading the products. */
 import type { Store } from "../store";
-import type { ProductDoc } from "./collection";
+import type { ProductDoc } from "./collections";
 
 export interface CategoryCount {
 	name: string;

@@ -1,5 +1,5 @@
 /** The events the products service emits and their data: the public product (with `stock` on creation, when given). */
-import type { Product } from "./product-shape";
+import type { Product } from "./shape";
 
 export type ProductData = Product;
 

@@ -1,5 +1,5 @@
 /** The events the shipping service emits and their data (docs/order-flow.md): the contract its consumers import. */
-import type { shipmentEventData } from "./public";
+import type { shipmentEventData } from "./shape";
 
 export type ShipmentData = ReturnType<typeof shipmentEventData>;
 

@@ -9,7 +9,7 @@ import { ConflictError, NotFoundError, invalidField } from "../errors";
 import { newId } from "../ids";
 import { DuplicateKeyError, type Store } from "../store";
 import type { AddressDoc } from "./collections";
-import type { AddressInput } from "./schemas";
+import type { AddressInput } from "./params";
 
 export const MAX_ADDRESSES_PER_USER = 50;
 

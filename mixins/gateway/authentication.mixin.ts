@@ -14,6 +14,7 @@ import { ForbiddenError, UnauthorizedError } from "../../lib/errors";
 import { SessionDenylist } from "../../lib/gateway/session-denylist";
 import { VerifiedTokenCache } from "../../lib/gateway/token-cache";
 import { jwtSecret, verifyAccessToken } from "../../lib/jwt";
+import type { SessionRevokedData } from "../../lib/users/events";
 import type { GatewayMixin, Req, UserMeta } from "./http";
 
 export const AuthenticationMixin: GatewayMixin = {
@@ -28,7 +29,7 @@ export const AuthenticationMixin: GatewayMixin = {
 		"$services.changed"() {
 			if (!this.revokedSessionsLoaded) void this.loadRevokedSessions();
 		},
-		"user.session_revoked"(this: { denylist: SessionDenylist }, ctx: Context<{ sid: string; untilMs: number }>) {
+		"user.session_revoked"(this: { denylist: SessionDenylist }, ctx: Context<SessionRevokedData>) {
 			this.denylist.add(ctx.params.sid, ctx.params.untilMs);
 		}
 	},
@@ -39,7 +40,7 @@ export const AuthenticationMixin: GatewayMixin = {
 			const services = this.broker.registry.getServiceList({ onlyAvailable: true }) as Array<{ name: string }>;
 			if (!services.some(s => s.name === "users")) return;
 			try {
-				const list = (await this.broker.call("users.revokedSessions")) as Array<{ sid: string; untilMs: number }>;
+				const list = (await this.broker.call("users.revokedSessions")) as SessionRevokedData[];
 				list.forEach(s => this.denylist.add(s.sid, s.untilMs));
 				this.revokedSessionsLoaded = true;
 			} catch (err) {

@@ -8,7 +8,7 @@ import mongoose from "mongoose";
 import { migrate } from "../../lib/migrations/migrate";
 import { prepareServiceSchema } from "../../lib/migrations/schema-gate";
 import { MIGRATIONS, migratedServices } from "../../lib/migrations/versions";
-import { ordersCollection } from "../../lib/orders/collection";
+import { ordersCollection } from "../../lib/orders/collections";
 import { createStore } from "../../lib/store";
 import { startMongoServer, type MongoServer } from "../helpers/mongo-server";
 

@@ -6,15 +6,15 @@
  * ones; and a service refuses to start in production on a database behind its migrations.
  */
 import { isDeepStrictEqual } from "node:util";
-import { cartsCollection } from "../../lib/carts/collection";
+import { cartsCollection } from "../../lib/carts/collections";
 import { COLLECTIONS as INVENTORY } from "../../lib/inventory/collections";
-import { logsCollection } from "../../lib/logs/collection";
+import { logsCollection } from "../../lib/logs/collections";
 import { migrate } from "../../lib/migrations/migrate";
 import { MIGRATIONS, migratedServices } from "../../lib/migrations/versions";
-import { notificationsCollection } from "../../lib/notifications/collection";
-import { ordersCollection } from "../../lib/orders/collection";
+import { notificationsCollection } from "../../lib/notifications/collections";
+import { ordersCollection } from "../../lib/orders/collections";
 import { COLLECTIONS as PAYMENTS } from "../../lib/payments/collections";
-import { productsCollection } from "../../lib/products/collection";
+import { productsCollection } from "../../lib/products/collections";
 import { COLLECTIONS as SHIPPING } from "../../lib/shipping/collections";
 import { createStore, type CollectionSpec } from "../../lib/store";
 import { COLLECTIONS as USERS } from "../../lib/users/collections";

@@ -1,6 +1,6 @@
 /** The order state machine and its one write path, on the embedded store (in memory). */
 import { createStore, type Store } from "../../lib/store";
-import { ordersCollection, type OrderDoc, type OrderStatus } from "../../lib/orders/collection";
+import { ordersCollection, type OrderDoc, type OrderStatus } from "../../lib/orders/collections";
 import { IllegalTransitionError, TRANSITIONS, canTransition, transitionOrder, updateOrderFields } from "../../lib/orders/order-state";
 import { adminTransition } from "../../lib/orders/admin-status";
 

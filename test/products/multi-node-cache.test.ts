@@ -6,7 +6,7 @@
 import type { BrokerOptions, ServiceBroker } from "moleculer";
 import { createBroker } from "../../create-broker";
 import type { Store } from "../../lib/store";
-import type { ProductDoc } from "../../lib/products/collection";
+import type { ProductDoc } from "../../lib/products/collections";
 import { PG_HOST, PG_PORT, createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { describeWithServer, serverUp } from "../helpers/servers";
 

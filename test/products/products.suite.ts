@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { Context, ServiceSchema } from "moleculer";
 import type { DomainEvent } from "../../lib/events";
 import type { Store } from "../../lib/store";
-import type { ProductDoc } from "../../lib/products/collection";
+import type { ProductDoc } from "../../lib/products/collections";
 import { seedCatalog } from "../../lib/products/seed";
 import { DEMO_CATALOG } from "../../scripts/seed-data";
 import { client, type Client, type HttpResult } from "../helpers/http";

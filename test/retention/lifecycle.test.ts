@@ -3,7 +3,7 @@
  * stores close (RetentionMixin listed before DbMixin), so it neither fails nor writes to a closed store.
  */
 import { randomUUID } from "node:crypto";
-import type { NotificationDoc } from "../../lib/notifications/collection";
+import type { NotificationDoc } from "../../lib/notifications/collections";
 import type { Store } from "../../lib/store";
 import { startStack } from "../helpers/stack";
 

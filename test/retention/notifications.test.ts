@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import type { NotificationDoc } from "../../lib/notifications/collection";
+import type { NotificationDoc } from "../../lib/notifications/collections";
 import type { Store } from "../../lib/store";
 import { client, type Client } from "../helpers/http";
 import { createTestDatabase, PG_HOST, PG_PORT } from "../helpers/postgres";

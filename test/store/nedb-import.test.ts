@@ -6,13 +6,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { cartsCollection } from "../../lib/carts/collection";
+import { cartsCollection } from "../../lib/carts/collections";
 import { COLLECTIONS as INVENTORY } from "../../lib/inventory/collections";
-import { logsCollection } from "../../lib/logs/collection";
-import { notificationsCollection } from "../../lib/notifications/collection";
-import { ordersCollection } from "../../lib/orders/collection";
+import { logsCollection } from "../../lib/logs/collections";
+import { notificationsCollection } from "../../lib/notifications/collections";
+import { ordersCollection } from "../../lib/orders/collections";
 import { COLLECTIONS as PAYMENTS } from "../../lib/payments/collections";
-import { productsCollection } from "../../lib/products/collection";
+import { productsCollection } from "../../lib/products/collections";
 import { COLLECTIONS as SHIPPING } from "../../lib/shipping/collections";
 import { createStores, type CollectionSpec, type Store } from "../../lib/store";
 import { readNedbFile, type NedbDocument } from "../../lib/store/nedb-file";

@@ -1,6 +1,6 @@
 /** Between the stored order and the one the API shows: money as decimals, never the payment token. */
 import { fromMinor } from "../money";
-import type { CancelReason, OrderDoc, OrderStatus, PaymentStatus, ShippingAddress, StatusEntry } from "./collection";
+import type { CancelReason, OrderDoc, OrderStatus, PaymentStatus, ShippingAddress, StatusEntry } from "./collections";
 
 export interface PublicOrderLine {
 	productId: string;

@@ -4,7 +4,7 @@
  * (so the customer sees it went) with `available: false` and counts for nothing.
  */
 import { fromMinor, toMinor } from "../money";
-import type { CartDoc } from "./collection";
+import type { CartDoc } from "./collections";
 
 export interface CatalogProduct {
 	id: string;

@@ -1,6 +1,6 @@
 /** Between the stored product and the one the API shows: money as decimal, internal fields hidden. */
 import { fromMinor, toMinor } from "../money";
-import type { ProductDoc } from "./collection";
+import type { ProductDoc } from "./collections";
 
 /** A product as clients see it. */
 export interface Product {
