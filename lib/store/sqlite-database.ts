@@ -50,6 +50,8 @@ export class SqliteDatabase {
 	private statements = new Map<string, StatementSync>();
 	/** The explicit transaction's end, while one is open. */
 	private busy: Promise<void> | null = null;
+	/** Operations and transactions waiting for the open transaction's end, in arrival order. */
+	private waiting: Array<{ tx: boolean; wake(): void }> = [];
 	/** The group commit collecting this turn's writes, while one is open. */
 	private batch: Batch | null = null;
 
@@ -119,10 +121,38 @@ export class SqliteDatabase {
 	 */
 	idle(): Promise<void> | null {
 		if (!this.busy) return null;
-		// The transaction's own work using a store it did not bind would wait for itself for ever.
+		this.refuseSelfDeadlock();
+		return this.wait(false);
+	}
+
+	/** The transaction's own work using a store it did not bind would wait for itself for ever. */
+	private refuseSelfDeadlock(): void {
 		if (inTransaction.getStore() === this.busy)
 			throw new Error("A store of this database was used inside its transaction without tx.bind(store)");
-		return this.busy;
+	}
+
+	/**
+	 * Waits in line for the open transaction's end. Each waiter is woken once, in order (see
+	 * wakeWaiting): 50 concurrent flows all re-checking one shared promise at every transaction's end
+	 * made hundreds of wake-ups per order, and their microtasks stretched every transaction.
+	 */
+	private wait(tx: boolean, front = false): Promise<void> {
+		return new Promise<void>(wake => (front ? this.waiting.unshift({ tx, wake }) : this.waiting.push({ tx, wake })));
+	}
+
+	/**
+	 * At a transaction's end: wakes the waiters up to the first waiting transaction. The operations
+	 * before it resume first (microtasks run in order) and run their statements; it then begins, and
+	 * those after it wait for its end.
+	 */
+	private wakeWaiting(): void {
+		let n = 0;
+		while (n < this.waiting.length) {
+			const waiter = this.waiting[n++];
+			waiter.wake();
+			if (waiter.tx) break;
+		}
+		this.waiting.splice(0, n);
 	}
 
 	/**
@@ -142,7 +172,11 @@ export class SqliteDatabase {
 	 * SqliteStore's transaction views), and it resolves once its batch is committed.
 	 */
 	async transaction<R>(work: () => Promise<R>): Promise<R> {
-		for (let open = this.idle(); open; open = this.idle()) await open;
+		for (let woken = false; this.busy; woken = true) {
+			this.refuseSelfDeadlock();
+			// Woken but overtaken by a transaction that began meanwhile: it keeps its place in line.
+			await this.wait(true, woken);
+		}
 		let end!: () => void;
 		this.busy = new Promise<void>(resolve => (end = resolve));
 		let batch: Batch;
@@ -162,6 +196,7 @@ export class SqliteDatabase {
 		} finally {
 			this.busy = null;
 			end();
+			this.wakeWaiting();
 		}
 		await batch.committed;
 		return result;

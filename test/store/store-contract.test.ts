@@ -344,6 +344,44 @@ describe("embedded SQLite store", () => {
 			await store.disconnect();
 		}
 	});
+
+	it("lets the callers that waited for a transaction through in the order they came, none left waiting", async () => {
+		const store = createStore<Item>(spec, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
+		await store.connect();
+		try {
+			const item = await store.insert({ name: "Line", category: "c", priceMinor: 1, available: 0, reserved: 0 });
+			const order: string[] = [];
+			let release!: () => void;
+			const gate = new Promise<void>(resolve => (release = resolve));
+			const first = store.transaction(async tx => {
+				await gate;
+				await tx.bind(store).updateById(item.id, { inc: { available: 1 } });
+				order.push("tx0");
+			});
+			await new Promise(r => setImmediate(r));
+			// While it is open: transactions, reads and plain writes, interleaved.
+			const waiting: Promise<unknown>[] = [];
+			for (let i = 1; i <= 20; i++) {
+				waiting.push(
+					store.transaction(async tx => {
+						const doc = await tx.bind(store).findById(item.id);
+						// Each sees the transactions before it, and nothing of those after.
+						await tx.bind(store).updateById(item.id, { set: { available: doc!.available + 1 } });
+						order.push(`tx${i}`);
+					})
+				);
+				waiting.push(store.findById(item.id).then(() => order.push(`read${i}`)));
+				waiting.push(store.updateById(item.id, { inc: { reserved: 1 } }).then(() => order.push(`write${i}`)));
+			}
+			release();
+			await Promise.all([first, ...waiting]);
+			expect(order.filter(o => o.startsWith("tx"))).toEqual(Array.from({ length: 21 }, (_, i) => `tx${i}`));
+			const doc = await store.findById(item.id);
+			expect([doc!.available, doc!.reserved]).toEqual([21, 20]);
+		} finally {
+			await store.disconnect();
+		}
+	});
 });
 
 describe("embedded SQLite store killed mid-write (SIGKILL)", () => {
