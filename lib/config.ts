@@ -5,7 +5,7 @@
  * lib/env.ts's readers or these.
  */
 import path from "node:path";
-import type { Env } from "./env";
+import { numberSetting, type Env } from "./env";
 
 export type { Env } from "./env";
 
@@ -65,6 +65,8 @@ export function loadConfig(env: Env = process.env) {
 		jwtSecret: env.JWT_SECRET || null,
 		jwtAccessTtl: parseDuration(env.JWT_ACCESS_TTL, 15 * 60),
 		jwtRefreshTtl: parseDuration(env.JWT_REFRESH_TTL, 7 * 86400),
+		/** Seconds after its spending in which a spent refresh token whose successor is unused gets a new pair (0: never). */
+		refreshReuseGraceSeconds: numberSetting(env, "REFRESH_REUSE_GRACE_SECONDS", 30),
 		corsOrigins: list(env.CORS_ORIGINS),
 		rateLimitWindowMs: int(env.RATE_LIMIT_WINDOW_MS, 60_000),
 		rateLimitMax: int(env.RATE_LIMIT_MAX, 600),

@@ -146,7 +146,10 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 			}
 		},
 
-		/** Rotation; a replayed (or concurrently presented) token revokes its whole family. */
+		/**
+		 * Rotation; a replayed (or concurrently presented) token revokes its whole family, except a
+		 * spent one presented again within the reuse grace while its successor is unused (a lost response).
+		 */
 		refresh: {
 			rest: "POST /auth/refresh",
 			auth: "public",
@@ -438,6 +441,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 		this.sessions = new Sessions(this.store<RefreshTokenDoc>("refresh_tokens"), {
 			accessTtlSeconds: cfg.jwtAccessTtl,
 			refreshTtlSeconds: cfg.jwtRefreshTtl,
+			reuseGraceSeconds: cfg.refreshReuseGraceSeconds,
 			secret,
 			// Broadcast, not emit: every gateway node keeps its own denylist.
 			onRevoked: (sid, untilMs) => this.broker.broadcast("user.session_revoked", { sid, untilMs } satisfies SessionRevokedData)

@@ -40,7 +40,8 @@ export interface AddressDoc {
 	[key: string]: unknown;
 }
 
-export type RefreshTokenStatus = "active" | "used" | "revoked";
+/** `replaced`: issued, but its response was lost and a reuse of its predecessor replaced it (lib/users/sessions.ts). */
+export type RefreshTokenStatus = "active" | "used" | "replaced" | "revoked";
 
 export interface RefreshTokenDoc {
 	id: string;

@@ -91,16 +91,21 @@ function sweptOnDemand(open: () => Promise<Target>) {
 		await seed(tokens, "used-expired-8d", "used", daysAgo(8));
 		await seed(tokens, "active-expired-6d", "active", daysAgo(6));
 		await seed(tokens, "used-expires-in-3d", "used", daysAgo(-3));
+		// Replaced by a reuse within the grace: kept while presenting it must still revoke its family.
+		await seed(tokens, "replaced-expired-8d", "replaced", daysAgo(8));
+		await seed(tokens, "replaced-expires-in-3d", "replaced", daysAgo(-3));
 		await seed(tokens, "revoked-8d", "revoked", daysAgo(-1), daysAgo(8));
 		await seed(tokens, "revoked-8d-expired-20d", "revoked", daysAgo(20), daysAgo(8));
 		// Its refresh token expired long ago, but the session ended (was revoked) 6 days ago.
 		await seed(tokens, "revoked-6d-expired-20d", "revoked", daysAgo(20), daysAgo(6));
 
 		const info = jest.spyOn(stack.broker.getLocalService("users")!.logger, "info");
-		expect(await sweep()).toEqual({ "expired refresh tokens": 2, "revoked refresh tokens": 2 });
-		expect(info).toHaveBeenCalledWith("Retention sweep removed 2 expired refresh tokens, 2 revoked refresh tokens");
+		expect(await sweep()).toEqual({ "expired refresh tokens": 3, "revoked refresh tokens": 2 });
+		expect(info).toHaveBeenCalledWith("Retention sweep removed 3 expired refresh tokens, 2 revoked refresh tokens");
 		info.mockRestore();
-		expect(await families(tokens)).toEqual([...live, "active-expired-6d", "used-expires-in-3d", "revoked-6d-expired-20d"].sort());
+		expect(await families(tokens)).toEqual(
+			[...live, "active-expired-6d", "used-expires-in-3d", "replaced-expires-in-3d", "revoked-6d-expired-20d"].sort()
+		);
 
 		// The live session still refreshes, and replaying its spent token still revokes the family.
 		const again = await api.post("/api/v1/auth/refresh", { refreshToken: refreshed.body.refreshToken });

@@ -1,11 +1,12 @@
-/** Sessions on an in-memory embedded (SQLite) store: the revocation window, purging, and rotation racing a revocation. */
+/** Sessions on an in-memory embedded (SQLite) store: the revocation window, purging, rotation racing a revocation, and the reuse grace racing itself. */
 import { createStore, type Store } from "../../lib/store";
 import { REFRESH_TOKENS, type RefreshTokenDoc } from "../../lib/users/collections";
-import { Sessions } from "../../lib/users/sessions";
+import { Sessions, hashRefreshToken } from "../../lib/users/sessions";
 
 describe("Sessions", () => {
 	let store: Store<RefreshTokenDoc>;
 	let sessions: Sessions;
+	let graceful: Sessions;
 	const revoked: Array<{ sid: string; untilMs: number }> = [];
 	const user = { id: "user-1", roles: ["customer" as const] };
 
@@ -13,12 +14,14 @@ describe("Sessions", () => {
 		revoked.length = 0;
 		store = createStore<RefreshTokenDoc>(REFRESH_TOKENS, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
 		await store.connect();
-		sessions = new Sessions(store, {
+		const opts = {
 			accessTtlSeconds: 60,
 			refreshTtlSeconds: 3600,
 			secret: "unit-test-secret",
-			onRevoked: async (sid, untilMs) => void revoked.push({ sid, untilMs })
-		});
+			onRevoked: async (sid: string, untilMs: number) => void revoked.push({ sid, untilMs })
+		};
+		sessions = new Sessions(store, { ...opts, reuseGraceSeconds: 0 });
+		graceful = new Sessions(store, { ...opts, reuseGraceSeconds: 30 });
 	});
 	afterEach(() => store.disconnect());
 
@@ -70,5 +73,19 @@ describe("Sessions", () => {
 		// Once the revocation is older than an access token's life, it goes too.
 		expect(await sessions.purgeExpired(Date.now() + 61_000)).toBe(1);
 		expect((await store.find()).map(t => t.familyId)).toEqual([fresh.sid]);
+	});
+
+	it("lets only one of concurrent reuses of a spent token (and of its successor) keep a live token", async () => {
+		for (let round = 0; round < 5; round++) {
+			const first = await graceful.issue(user);
+			const spent = await graceful.spend(first.refreshToken);
+			const lost = await graceful.issue(user, spent.familyId);
+			const reuse = async (token: string) => graceful.issue(user, (await graceful.spend(token)).familyId);
+			const results = await Promise.allSettled([reuse(first.refreshToken), reuse(first.refreshToken), reuse(lost.refreshToken)]);
+			const issued = results.flatMap(r => (r.status === "fulfilled" ? [r.value.refreshToken] : []));
+			const live = await store.find({ where: { familyId: first.sid, status: "active" } });
+			expect(live.length).toBeLessThanOrEqual(1);
+			expect(live.every(t => issued.some(token => hashRefreshToken(token) === t.tokenHash))).toBe(true);
+		}
 	});
 });

@@ -102,6 +102,10 @@ export function usersSuite(label: string, open: () => Promise<SuiteTarget>) {
 		const adminSession = () => loginAs(ADMIN);
 		const sidOf = (accessToken: string) => verifyAccessToken(accessToken, process.env.JWT_SECRET!)!.sid;
 
+		const refreshTokens = () =>
+			(stack.broker.getLocalService("users") as unknown as { store(name: string): Store<RefreshTokenDoc> }).store("refresh_tokens");
+		const tokensOf = (userId: string, status: RefreshTokenDoc["status"]) => refreshTokens().count({ userId, status });
+
 		function expectError(r: HttpResult, status: number, type?: string) {
 			expect(r.status).toBe(status);
 			expect(r.body.error).toMatchObject({ code: status, ...(type ? { type } : {}) });
@@ -275,21 +279,24 @@ export function usersSuite(label: string, open: () => Promise<SuiteTarget>) {
 				expect((await api.get("/api/v1/users/me", { token: r2.body.accessToken })).status).toBe(200);
 			});
 
-			it("detects reuse: replaying a spent token revokes the whole family and its access tokens", async () => {
+			it("detects reuse: a spent token presented after its successor was used revokes the whole family and its access tokens", async () => {
 				const s = await register("reuse");
 				const rotated = await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken });
 				expect(rotated.status).toBe(200);
-				const sid = sidOf(rotated.body.accessToken);
-				expect((await api.get("/api/v1/users/me", { token: rotated.body.accessToken })).status).toBe(200);
+				const newest = await api.post("/api/v1/auth/refresh", { refreshToken: rotated.body.refreshToken });
+				expect(newest.status).toBe(200);
+				const sid = sidOf(newest.body.accessToken);
+				expect((await api.get("/api/v1/users/me", { token: newest.body.accessToken })).status).toBe(200);
 
+				// Within the reuse grace, but its successor was used: a replay.
 				expectError(await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken }), 401, "INVALID_REFRESH_TOKEN");
 				// The newest token of the family dies too, and so do the family's access tokens.
 				expectError(
-					await api.post("/api/v1/auth/refresh", { refreshToken: rotated.body.refreshToken }),
+					await api.post("/api/v1/auth/refresh", { refreshToken: newest.body.refreshToken }),
 					401,
 					"INVALID_REFRESH_TOKEN"
 				);
-				expectError(await api.get("/api/v1/users/me", { token: rotated.body.accessToken }), 401, "INVALID_TOKEN");
+				expectError(await api.get("/api/v1/users/me", { token: newest.body.accessToken }), 401, "INVALID_TOKEN");
 				expect((await api.get("/api/v1/users/me", { token: s.accessToken })).status).toBe(401);
 				expect(events).toContainEqual({ name: "user.session_revoked", params: { sid, untilMs: expect.any(Number) } });
 
@@ -302,28 +309,64 @@ export function usersSuite(label: string, open: () => Promise<SuiteTarget>) {
 				expect((await loginAs(s)).accessToken).toBeTruthy();
 			});
 
-			it("revokes the family when one token is presented twice concurrently", async () => {
+			it("a spent token presented again within the grace, its successor unused (a lost response), gets a new pair", async () => {
+				const s = await register("lost");
+				const lost = await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken });
+				expect(lost.status).toBe(200);
+				// Lost twice: each retry replaces the unused token issued before it.
+				const lostAgain = await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken });
+				expect(lostAgain.status).toBe(200);
+				const retried = await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken });
+				expect(retried.status).toBe(200);
+				expect(sidOf(retried.body.accessToken)).toBe(sidOf(s.accessToken));
+				expect(new Set([lost.body.refreshToken, lostAgain.body.refreshToken, retried.body.refreshToken]).size).toBe(3);
+				expect(await tokensOf(s.id, "active")).toBe(1);
+				expect((await api.get("/api/v1/users/me", { token: retried.body.accessToken })).status).toBe(200);
+				const next = await api.post("/api/v1/auth/refresh", { refreshToken: retried.body.refreshToken });
+				expect(next.status).toBe(200);
+
+				// The tokens it replaced were never delivered: whoever presents one holds a copy, so the session ends.
+				expectError(await api.post("/api/v1/auth/refresh", { refreshToken: lost.body.refreshToken }), 401, "INVALID_REFRESH_TOKEN");
+				expectError(await api.post("/api/v1/auth/refresh", { refreshToken: next.body.refreshToken }), 401, "INVALID_REFRESH_TOKEN");
+				expect(await tokensOf(s.id, "active")).toBe(0);
+			});
+
+			it("a spent token presented again after the grace revokes the family, its successor unused or not", async () => {
+				const s = await register("late");
+				const rotated = await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken });
+				expect(rotated.status).toBe(200);
+				await refreshTokens().updateMany(
+					{ userId: s.id, status: "used" },
+					{ set: { usedAt: new Date(Date.now() - 31_000).toISOString() } }
+				);
+				expectError(await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken }), 401, "INVALID_REFRESH_TOKEN");
+				expectError(
+					await api.post("/api/v1/auth/refresh", { refreshToken: rotated.body.refreshToken }),
+					401,
+					"INVALID_REFRESH_TOKEN"
+				);
+				expect((await api.get("/api/v1/users/me", { token: rotated.body.accessToken })).status).toBe(401);
+			});
+
+			it("never leaves two live tokens when one token is presented twice concurrently", async () => {
 				const s = await register("double");
 				const [a, b] = await Promise.all([
 					api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken }),
 					api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken })
 				]);
-				// The loser revokes the family; the winner either lost its new pair with it (401) or got it
-				// just before, and then that pair is dead too.
-				expect([a.status, b.status]).toContain(401);
-				for (const winner of [a, b].filter(r => r.status === 200)) {
-					expect((await api.post("/api/v1/auth/refresh", { refreshToken: winner.body.refreshToken })).status).toBe(401);
-					expect((await api.get("/api/v1/users/me", { token: winner.body.accessToken })).status).toBe(401);
+				// Either the loser found the winner's new token and replaced it (the loser's pair is the live
+				// one), or found none yet and revoked the family (whatever the winner got is dead).
+				expect(await tokensOf(s.id, "active")).toBeLessThanOrEqual(1);
+				let accepted = 0;
+				for (const r of [a, b].filter(r => r.status === 200)) {
+					if ((await api.post("/api/v1/auth/refresh", { refreshToken: r.body.refreshToken })).status === 200) accepted++;
 				}
-				expect((await api.get("/api/v1/users/me", { token: s.accessToken })).status).toBe(401);
+				expect(accepted).toBeLessThanOrEqual(1);
 			});
 
 			it("refuses an expired refresh token", async () => {
 				const s = await register("expired");
-				const svc = stack.broker.getLocalService("users") as unknown as { store(name: string): Store<RefreshTokenDoc> };
-				await svc
-					.store("refresh_tokens")
-					.updateMany({ userId: s.id }, { set: { expiresAt: new Date(Date.now() - 1000).toISOString() } });
+				await refreshTokens().updateMany({ userId: s.id }, { set: { expiresAt: new Date(Date.now() - 1000).toISOString() } });
 				expectError(await api.post("/api/v1/auth/refresh", { refreshToken: s.refreshToken }), 401, "INVALID_REFRESH_TOKEN");
 			});
 
