@@ -1,17 +1,21 @@
 /**
- * Lets a service publish its domain events to the external brokers and declare consumers:
+ * Lets a service publish its domain events to the external brokers and consume its entries of the
+ * consumer table (CONSUMERS in lib/messaging/routes.ts, keyed `<service>:<event type>`), giving
+ * only the handler of each:
  *
- *   mixins: [DbMixin(...), MessagingMixin<MyThis>({ consumers: [
- *     { event: "order.created", queue: "order_created", handler(ctx) { ... } },
- *     { event: "product.created", topic: "product.events", group: "inventory-consumer-group", handler(ctx) { ... } }
- *   ] })]
+ *   mixins: [DbMixin(...), MessagingMixin<MyThis>({
+ *     "inventory:order.created"(ctx) { ... },
+ *     "inventory:product.created"(ctx) { ... }
+ *   })]
  *
- * The handler is written once, as a Moleculer event handler (`ctx.params` is the envelope), and
- * runs whether the event came from the bus or from a broker. Without the consumer's broker URL,
- * the mixin subscribes it to the bus event. With it, the bus event is ignored by this service (it
- * still reaches every other listener) and the work comes from the broker instead, so it runs once:
- * on the broker's delivery, with a context carrying the event's correlation id as request id and,
- * when tracing is on, its span continuing the envelope's traceparent (lib/tracing/).
+ * The table says which event each one handles and where it comes from (queue, topic and group, or
+ * stream and group); a service may take only its own entries. The handler is written once, as a
+ * Moleculer event handler (`ctx.params` is the envelope), and runs whether the event came from the
+ * bus or from a broker. Without the consumer's broker URL, the mixin subscribes it to the bus event.
+ * With it, the bus event is ignored by this service (it still reaches every other listener) and
+ * the work comes from the broker instead, so it runs once: on the broker's delivery, with a context
+ * carrying the event's correlation id as request id and, when tracing is on, its span continuing
+ * the envelope's traceparent (lib/tracing/).
  *
  * Every handler runs at most once per event id (lib/outbox/inbox.ts): on a service with an outbox,
  * an event already handled is skipped, and its id is recorded once the handler succeeded or failed
@@ -28,25 +32,26 @@
 import type { Context, EventEndpoint, Service, ServiceSchema } from "moleculer";
 import type { DomainEvent } from "../lib/events";
 import { PermanentMessageError, describeError, isPermanent } from "../lib/messaging/envelope";
-import { MessagingHub, type ConsumerSource } from "../lib/messaging/hub";
-import { FLOW_CONSUMERS, type QueueName, type TopicName } from "../lib/messaging/routes";
+import { MessagingHub } from "../lib/messaging/hub";
+import { consumerRoute, type ConsumerKey, type ConsumerRoute } from "../lib/messaging/routes";
 import type { Delivery } from "../lib/messaging/types";
 import type { Inbox } from "../lib/outbox/inbox";
 import { requestScope } from "../lib/request-context";
 import { inDeliverySpan } from "../lib/tracing/delivery-span";
 import { parentSpanOf } from "../lib/tracing/origin";
 
-export interface MessageConsumer<S = Service> extends ConsumerSource {
-	queue?: QueueName;
-	topic?: TopicName;
-	/**
-	 * false: the service subscribes to the bus event itself (and asks `consumesFromBroker(event)`
-	 * whether to ignore it); the mixin only runs the broker's consumer.
-	 */
-	bus?: false;
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any
-	handler(this: S, ctx: Context<DomainEvent<any>, any>): Promise<void> | void;
-}
+/** A consumer's handler: a Moleculer event handler whose `ctx.params` is the envelope. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type ConsumerHandler<S> = (this: S, ctx: Context<DomainEvent<any>, any>) => Promise<void> | void;
+
+/**
+ * A handler, or `{ handler, bus: false }`: the service then subscribes to the bus event itself (and
+ * asks `consumesFromBroker(event)` whether to ignore it); the mixin only runs the broker's consumer.
+ */
+export type ConsumerSpec<S> = ConsumerHandler<S> | { handler: ConsumerHandler<S>; bus: false };
+
+/** A service's handlers, by their key in CONSUMERS. */
+export type Consumers<S> = { [K in ConsumerKey]?: ConsumerSpec<S> };
 
 export interface MessagingThis {
 	/** The node's hub; null when no broker URL is set. */
@@ -57,47 +62,41 @@ export interface MessagingThis {
 	consumesFromBroker(event: string): boolean;
 }
 
-type Self = Service & MessagingThis & { inbox?: Inbox };
-
-/** Runs a consumer's handler unless this service already handled the event, and records it after. */
-async function handleOnce(this: Self, c: MessageConsumer<Self>, ctx: Context<DomainEvent<unknown>>): Promise<void> {
-	const inbox = this.inbox;
-	const id = ctx.params?.id;
-	if (!inbox || typeof id !== "string" || !id) return c.handler.call(this, ctx);
-	// The relay's first delivery of an event (right after its commit) cannot have been handled before.
-	const first = (ctx.meta as { $firstDelivery?: boolean } | undefined)?.$firstDelivery === true;
-	if (!first && (await inbox.handled(id))) {
-		this.logger.debug(`${ctx.eventName} ${id} was handled already; skipped`);
-		return;
-	}
-	try {
-		await c.handler.call(this, ctx);
-	} catch (err) {
-		if (isPermanent(err)) await inbox.markHandled(id).catch(() => undefined);
-		throw err;
-	}
-	await inbox.markHandled(id);
-}
-
 /** Meta of a context built for a broker delivery. */
 export interface DeliveryMeta {
 	$delivery?: Delivery;
 }
 
-function validate(consumers: MessageConsumer<never>[]): void {
-	const events = new Set<string>();
-	for (const c of consumers) {
-		const sources = [c.queue, c.topic, c.stream].filter(Boolean).length;
-		if (sources > 1) throw new Error(`Consumer of ${c.event}: give one of queue, topic or stream`);
-		if ((c.topic || c.stream) && !c.group) throw new Error(`Consumer of ${c.event}: a topic or stream needs a group`);
-		if (events.has(c.event)) throw new Error(`Two consumers of ${c.event} in one service`);
-		events.add(c.event);
+export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> = {}): Partial<ServiceSchema> {
+	type Self = S & MessagingThis & { inbox?: Inbox };
+	interface Consumer extends ConsumerRoute {
+		handler: ConsumerHandler<S>;
+		bus: boolean;
 	}
-}
+	const consumers: Consumer[] = (Object.keys(specs) as ConsumerKey[]).map(key => {
+		const spec = specs[key]!;
+		return { ...consumerRoute(key), ...(typeof spec === "function" ? { handler: spec, bus: true } : spec) };
+	});
 
-export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<S>[] } = {}): Partial<ServiceSchema> {
-	const consumers = (opts.consumers ?? []) as unknown as MessageConsumer<Self>[];
-	validate(consumers as MessageConsumer<never>[]);
+	/** Runs a consumer's handler unless this service already handled the event, and records it after. */
+	async function handleOnce(this: Self, c: Consumer, ctx: Context<DomainEvent<unknown>>): Promise<void> {
+		const inbox = this.inbox;
+		const id = ctx.params?.id;
+		if (!inbox || typeof id !== "string" || !id) return c.handler.call(this, ctx);
+		// The relay's first delivery of an event (right after its commit) cannot have been handled before.
+		const first = (ctx.meta as { $firstDelivery?: boolean } | undefined)?.$firstDelivery === true;
+		if (!first && (await inbox.handled(id))) {
+			this.logger.debug(`${ctx.eventName} ${id} was handled already; skipped`);
+			return;
+		}
+		try {
+			await c.handler.call(this, ctx);
+		} catch (err) {
+			if (isPermanent(err)) await inbox.markHandled(id).catch(() => undefined);
+			throw err;
+		}
+		await inbox.markHandled(id);
+	}
 
 	async function started(this: Self) {
 		if (!this.messaging) return;
@@ -111,7 +110,7 @@ export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<
 			.catch((err: Error) => this.logger.error(`Starting the consumers of ${this.name} failed: ${err.message}`));
 	}
 
-	async function consume(this: Self, active: MessageConsumer<Self>[]) {
+	async function consume(this: Self, active: Consumer[]) {
 		const traced = this.broker.isTracingEnabled();
 		await this.messaging!.consume(
 			this,
@@ -146,7 +145,7 @@ export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<
 	}
 
 	const events: NonNullable<ServiceSchema["events"]> = {};
-	for (const c of consumers.filter(c => c.bus !== false)) {
+	for (const c of consumers.filter(c => c.bus)) {
 		events[c.event] = {
 			async handler(this: Self, ctx: Context<DomainEvent<unknown>>) {
 				// The broker delivers this work; the bus event is for the other listeners.
@@ -164,10 +163,10 @@ export function MessagingMixin<S = Service>(opts: { consumers?: MessageConsumer<
 
 	return {
 		created(this: Self) {
-			// The outbox waits for the flow's consumers by that table; one missing from it would be given up on.
-			for (const c of consumers.filter(c => c.queue || c.topic || c.stream))
-				if (!FLOW_CONSUMERS[c.event]?.some(f => f.service === this.name))
-					throw new Error(`${this.name} consumes ${c.event} from a broker: list it in FLOW_CONSUMERS (lib/messaging/routes.ts)`);
+			// The outbox waits for an event's consumers by the table's service names: one run by another service would never answer.
+			const foreign = consumers.find(c => c.service !== this.name);
+			if (foreign)
+				throw new Error(`${this.name} declares ${foreign.key}, a consumer of ${foreign.service} (lib/messaging/routes.ts)`);
 			this.messaging = MessagingHub.acquire(this.broker, this);
 		},
 		merged(schema: Partial<ServiceSchema>) {

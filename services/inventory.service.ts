@@ -8,9 +8,9 @@
  * Consumes product.created (creates the item), order.created (reserves), order.cancelled from
  * confirmed|paid (releases), order.shipped (commits). Emits inventory.created|adjusted|reserved|
  * reservation_failed|released|committed|low_stock (data as in docs/order-flow.md). With a broker
- * configured, the work comes from it instead of the bus (mixins/messaging.mixin.ts): product.events
- * in group inventory-consumer-group (KAFKA_BROKERS), queues order_created, inventory_release and
- * inventory_commit (AMQP_URL).
+ * configured, the work comes from it instead of the bus (mixins/messaging.mixin.ts): a Kafka topic
+ * for product.created, RabbitMQ queues for the order events (the inventory:* entries of CONSUMERS,
+ * lib/messaging/routes.ts).
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { ConflictError, NotFoundError, invalidField } from "../lib/errors";
@@ -93,37 +93,18 @@ const InventoryService: ServiceSchema<ServiceSettingSchema, InventoryMethods, Db
 		RetentionMixin(() => []),
 		DbMixin(COLLECTIONS, { outbox: true }),
 		MessagingMixin<InventoryThis>({
-			consumers: [
-				{
-					event: "product.created",
-					topic: "product.events",
-					group: "inventory-consumer-group",
-					handler(ctx: EventCtx<ProductCreatedData>) {
-						return this.handleEvent(ctx, onProductCreated);
-					}
-				},
-				{
-					event: "order.created",
-					queue: "order_created",
-					handler(ctx: EventCtx<OrderCreatedData>) {
-						return this.handleEvent(ctx, onOrderCreated);
-					}
-				},
-				{
-					event: "order.cancelled",
-					queue: "inventory_release",
-					handler(ctx: EventCtx<OrderCancelledData>) {
-						return this.handleEvent(ctx, onOrderCancelled);
-					}
-				},
-				{
-					event: "order.shipped",
-					queue: "inventory_commit",
-					handler(ctx: EventCtx<OrderShippedData>) {
-						return this.handleEvent(ctx, onOrderShipped);
-					}
-				}
-			]
+			"inventory:product.created"(ctx: EventCtx<ProductCreatedData>) {
+				return this.handleEvent(ctx, onProductCreated);
+			},
+			"inventory:order.created"(ctx: EventCtx<OrderCreatedData>) {
+				return this.handleEvent(ctx, onOrderCreated);
+			},
+			"inventory:order.cancelled"(ctx: EventCtx<OrderCancelledData>) {
+				return this.handleEvent(ctx, onOrderCancelled);
+			},
+			"inventory:order.shipped"(ctx: EventCtx<OrderShippedData>) {
+				return this.handleEvent(ctx, onOrderShipped);
+			}
 		})
 	],
 

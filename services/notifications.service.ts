@@ -98,20 +98,15 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 			return notificationRetention(this.notifications(), loadConfig());
 		}),
 		DbMixin([notificationsCollection], { outbox: true }),
-		// Issue 4 (messaging): with REDIS_URL, low-stock alerts are read from the stream inventory:low-stock:stream
-		// in consumer group "notifications" (XREADGROUP/XACK, stale entries reclaimed: lib/messaging/redis.ts).
+		// Issue 4 (messaging): with REDIS_URL, low-stock alerts are read from the Redis stream of its CONSUMERS entry
+		// (lib/messaging/routes.ts; XREADGROUP/XACK, stale entries reclaimed: lib/messaging/redis.ts).
 		MessagingMixin<NotificationsThis>({
-			consumers: [
-				{
-					event: "inventory.low_stock",
-					stream: "inventory:low-stock:stream",
-					group: "notifications",
-					bus: false,
-					handler(ctx: EventCtx<LowStockData>) {
-						return this.handleLowStock(ctx.params, ctx);
-					}
+			"notifications:inventory.low_stock": {
+				bus: false,
+				handler(ctx: EventCtx<LowStockData>) {
+					return this.handleLowStock(ctx.params, ctx);
 				}
-			]
+			}
 		})
 	],
 

@@ -8,9 +8,8 @@
  * Routes (relative to /api/v1): POST /orders, GET /orders, GET /orders/:id, GET /orders/user/:userId,
  * PUT /orders/:id/status (admin), DELETE /orders/:id (cancel). Owner or admin only; others get 404.
  * Internal actions: create (also used by carts' checkout), reconcile, byIdempotencyKey.
- * With AMQP_URL, the events of the flow come from the queues inventory_reserved, inventory_failed,
- * payment_succeeded, payment_failed, payment_refunded, shipment_shipped and shipment_delivered
- * instead of the bus (mixins/messaging.mixin.ts).
+ * With AMQP_URL, the events of the flow come from their RabbitMQ queues (the orders:* entries of
+ * CONSUMERS, lib/messaging/routes.ts) instead of the bus (mixins/messaging.mixin.ts).
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import { NotFoundError, UnauthorizedError } from "../lib/errors";
@@ -51,7 +50,7 @@ import { compensateOnce, type CompensationResult, type CompensationSteps, type S
 import { orderSettings } from "../lib/orders/settings";
 import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
-import { MessagingMixin, type MessageConsumer } from "../mixins/messaging.mixin";
+import { MessagingMixin, type ConsumerHandler } from "../mixins/messaging.mixin";
 import { brokerMetrics } from "../lib/metrics/broker-metrics";
 import { orderMetrics } from "../lib/metrics/business-metrics";
 import { originOf } from "../lib/tracing/origin";
@@ -86,18 +85,11 @@ interface OrdersMethods {
 
 type OrdersThis = Service & DbThis & OrdersState & OrdersMethods;
 
-/** The events that move an order on, each from its queue when AMQP_URL is set, else from the bus. */
-const consumer = (
-	event: string,
-	queue: MessageConsumer["queue"],
-	handler: (deps: FlowDeps, data: { orderId: string }, by: string) => Promise<void>
-): MessageConsumer<OrdersThis> => ({
-	event,
-	queue,
-	handler(ctx: EventCtx<{ orderId: string }>) {
+/** A flow handler as the consumer of the event that moves an order on. */
+const consumer = (handler: (deps: FlowDeps, data: { orderId: string }, by: string) => Promise<void>): ConsumerHandler<OrdersThis> =>
+	function (ctx: EventCtx<{ orderId: string }>) {
 		return this.handleEvent(ctx, handler);
-	}
-});
+	};
 
 const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis & OrdersState, OrdersThis> = {
 	name: "orders",
@@ -107,16 +99,14 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 		RetentionMixin(() => []),
 		DbMixin([ordersCollection], { outbox: true }),
 		MessagingMixin<OrdersThis>({
-			consumers: [
-				consumer("inventory.reserved", "inventory_reserved", onInventoryReserved),
-				consumer("inventory.reservation_failed", "inventory_failed", onReservationFailed),
-				consumer("payment.succeeded", "payment_succeeded", onPaymentSucceeded),
-				consumer("payment.failed", "payment_failed", onPaymentFailed),
-				consumer("payment.refunded", "payment_refunded", onPaymentRefunded),
-				consumer("shipment.created", "shipment_created", onShipmentCreated),
-				consumer("shipment.shipped", "shipment_shipped", onShipmentShipped),
-				consumer("shipment.delivered", "shipment_delivered", onShipmentDelivered)
-			]
+			"orders:inventory.reserved": consumer(onInventoryReserved),
+			"orders:inventory.reservation_failed": consumer(onReservationFailed),
+			"orders:payment.succeeded": consumer(onPaymentSucceeded),
+			"orders:payment.failed": consumer(onPaymentFailed),
+			"orders:payment.refunded": consumer(onPaymentRefunded),
+			"orders:shipment.created": consumer(onShipmentCreated),
+			"orders:shipment.shipped": consumer(onShipmentShipped),
+			"orders:shipment.delivered": consumer(onShipmentDelivered)
 		})
 	],
 

@@ -79,39 +79,29 @@ const PaymentsService: ServiceSchema<ServiceSettingSchema, PaymentsMethods, DbTh
 		RetentionMixin(() => []),
 		DbMixin(COLLECTIONS, { outbox: true }),
 		MessagingMixin<PaymentsThis>({
-			consumers: [
-				{
-					event: "order.confirmed",
-					queue: "order_confirmed",
-					async handler(ctx: Context<DomainEvent<OrderConfirmedData>>) {
-						const event = ctx.params;
-						// Idempotent by state too (one payment per orderId): a re-driven order.confirmed charges nothing twice.
-						const request = chargeRequestOf(event.data);
-						if (!request) {
-							this.logger.warn(`order.confirmed ${event.id} carries no usable order data; ignored`);
-							return;
-						}
-						// A failure is thrown: the order stays confirmed until the message is retried (or the reconciler re-drives it).
-						const { payment, settled } = await this.processor.charge(request, this.paymentWrite(ctx));
-						if (!settled) await this.reannounceIfLost(ctx, payment);
-					}
-				},
-				{
-					event: "order.cancelled",
-					queue: "payment_refund",
-					async handler(ctx: Context<DomainEvent<OrderCancelledData>>) {
-						const data = ctx.params?.data;
-						// Idempotent by state: only a succeeded payment is refunded, by a conditional update.
-						if (!isText(data?.orderId)) return;
-						// From paid: the charge went through. From confirmed: a charge may have succeeded while the cancel was on its way.
-						if (data.previousStatus !== "paid" && data.previousStatus !== "confirmed") return;
-						const payment = await this.payments().findOne({
-							orderId: data.orderId
-						});
-						if (payment?.status === "succeeded") await this.processor.refund(payment, this.paymentWrite(ctx));
-					}
+			async "payments:order.confirmed"(ctx: Context<DomainEvent<OrderConfirmedData>>) {
+				const event = ctx.params;
+				// Idempotent by state too (one payment per orderId): a re-driven order.confirmed charges nothing twice.
+				const request = chargeRequestOf(event.data);
+				if (!request) {
+					this.logger.warn(`order.confirmed ${event.id} carries no usable order data; ignored`);
+					return;
 				}
-			]
+				// A failure is thrown: the order stays confirmed until the message is retried (or the reconciler re-drives it).
+				const { payment, settled } = await this.processor.charge(request, this.paymentWrite(ctx));
+				if (!settled) await this.reannounceIfLost(ctx, payment);
+			},
+			async "payments:order.cancelled"(ctx: Context<DomainEvent<OrderCancelledData>>) {
+				const data = ctx.params?.data;
+				// Idempotent by state: only a succeeded payment is refunded, by a conditional update.
+				if (!isText(data?.orderId)) return;
+				// From paid: the charge went through. From confirmed: a charge may have succeeded while the cancel was on its way.
+				if (data.previousStatus !== "paid" && data.previousStatus !== "confirmed") return;
+				const payment = await this.payments().findOne({
+					orderId: data.orderId
+				});
+				if (payment?.status === "succeeded") await this.processor.refund(payment, this.paymentWrite(ctx));
+			}
 		})
 	],
 

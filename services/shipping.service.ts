@@ -49,41 +49,31 @@ const ShippingService: ServiceSchema<ServiceSettingSchema, ShippingMethods, DbTh
 		RetentionMixin(() => []),
 		DbMixin(COLLECTIONS, { outbox: true }),
 		MessagingMixin<ShippingThis>({
-			consumers: [
-				{
-					// A cancelled order's shipment is called off while it is still pending (idempotent by state).
-					event: "order.cancelled",
-					queue: "shipment_cancel",
-					async handler(ctx: Context<DomainEvent<{ orderId?: string }>>) {
-						const orderId = ctx.params?.data?.orderId;
-						if (isText(orderId)) await this.cancelPending(ctx, orderId);
-					}
-				},
-				{
-					event: "order.paid",
-					queue: "order_paid",
-					async handler(ctx: Context<DomainEvent<OrderPaidData>>) {
-						const event = ctx.params;
-						const data = event?.data;
-						// Idempotent by state (one shipment per orderId), so a redelivered or re-driven event creates nothing.
-						if (!isText(data?.orderId) || !isText(data.userId)) {
-							this.logger.warn(`order.paid ${event?.id} carries no usable order data; ignored`);
-							return;
-						}
-						const request = {
-							orderId: data.orderId,
-							userId: data.userId,
-							shippingAddress: isObject(data.shippingAddress) ? data.shippingAddress : {}
-						};
-						await this.outbox.write(async w => {
-							const { shipment, created } = await new ShipmentBook(w.bind(this.shipments())).create(request);
-							// A re-drive by the orders reconciler (it never heard of the shipment) is answered even
-							// when the shipment exists: its first announcement may be what was lost.
-							if (created || data.redrive === true) w.stage("shipment.created", shipment.id, shipmentEventData(shipment));
-						}, originOf(ctx));
-					}
+			// A cancelled order's shipment is called off while it is still pending (idempotent by state).
+			async "shipping:order.cancelled"(ctx: Context<DomainEvent<{ orderId?: string }>>) {
+				const orderId = ctx.params?.data?.orderId;
+				if (isText(orderId)) await this.cancelPending(ctx, orderId);
+			},
+			async "shipping:order.paid"(ctx: Context<DomainEvent<OrderPaidData>>) {
+				const event = ctx.params;
+				const data = event?.data;
+				// Idempotent by state (one shipment per orderId), so a redelivered or re-driven event creates nothing.
+				if (!isText(data?.orderId) || !isText(data.userId)) {
+					this.logger.warn(`order.paid ${event?.id} carries no usable order data; ignored`);
+					return;
 				}
-			]
+				const request = {
+					orderId: data.orderId,
+					userId: data.userId,
+					shippingAddress: isObject(data.shippingAddress) ? data.shippingAddress : {}
+				};
+				await this.outbox.write(async w => {
+					const { shipment, created } = await new ShipmentBook(w.bind(this.shipments())).create(request);
+					// A re-drive by the orders reconciler (it never heard of the shipment) is answered even
+					// when the shipment exists: its first announcement may be what was lost.
+					if (created || data.redrive === true) w.stage("shipment.created", shipment.id, shipmentEventData(shipment));
+				}, originOf(ctx));
+			}
 		})
 	],
 

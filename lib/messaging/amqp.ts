@@ -55,9 +55,9 @@ const BROKER_HEADERS = /^x-(death|first-death-|last-death-)/;
 /** Declares the exchange, every queue with its retry and dead-letter queue, and the bindings (idempotent). */
 export async function declareTopology(ch: ConfirmChannel): Promise<void> {
 	await ch.assertExchange(AMQP_EXCHANGE, "direct", { durable: true });
-	for (const [queue, types] of Object.entries(AMQP_QUEUES)) {
+	for (const [queue, type] of Object.entries(AMQP_QUEUES)) {
 		await ch.assertQueue(queue, { durable: true });
-		for (const type of types) await ch.bindQueue(queue, AMQP_EXCHANGE, type);
+		await ch.bindQueue(queue, AMQP_EXCHANGE, type);
 		await ch.assertQueue(retryQueue(queue), {
 			durable: true,
 			arguments: { "x-dead-letter-exchange": "", "x-dead-letter-routing-key": queue }

@@ -7,13 +7,10 @@
  * about the shop's own groups. Loaded only when KAFKA_BROKERS is set (it loads kafkajs).
  */
 import { Kafka, logLevel, type Admin } from "kafkajs";
-import { KAFKA_TOPICS } from "../messaging/routes";
+import { KAFKA_GROUPS, KAFKA_TOPICS } from "../messaging/routes";
 import type { MessagingLogger } from "../messaging/types";
 import { KAFKA_LAG } from "./kafka-lag-metric";
 import type { MetricSink, Poller } from "./spec";
-
-/** The consumer groups the shop's services declare (services/inventory.service.ts). */
-export const SHOP_GROUPS = ["inventory-consumer-group"];
 
 export interface KafkaLagOptions {
 	brokers: string[];
@@ -71,7 +68,7 @@ export class KafkaLagPoller implements Poller {
 				this.canListGroups = false;
 			}
 		}
-		return this.opts.knownGroups ?? SHOP_GROUPS;
+		return this.opts.knownGroups ?? KAFKA_GROUPS;
 	}
 
 	async poll(): Promise<void> {

@@ -56,7 +56,7 @@ const NO_NODE = new Set(["ServiceNotFoundError", "ServiceNotAvailableError", "Re
  * Hands an event to the bus and the brokers; resolves once every one of them took it.
  *
  * On the bus, the flow consumers that read the event from it (lib/messaging/routes.ts,
- * FLOW_CONSUMERS: those whose broker is not configured) get it by a call, `<service>.receiveEvent`,
+ * CONSUMERS: those whose broker is not configured) get it by a call, `<service>.receiveEvent`,
  * answered once their handler is done: a node that died before anyone noticed, no live node at all,
  * or a handler that failed for now, all make the delivery fail and the relay try again. Every other
  * listener (realtime, logs, notifications' mails) gets it as a plain event, at most once. A handler

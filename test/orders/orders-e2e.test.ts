@@ -333,7 +333,7 @@ describe("orders end to end: cancelling before the flow moves on, and events tha
 	});
 
 	it("delivers what waited for inventory once it is back: the product gets its stock, a pending order completes to paid", async () => {
-		// Created while no inventory runs: product.created waits in the products outbox (FLOW_CONSUMERS).
+		// Created while no inventory runs: product.created waits in the products outbox (CONSUMERS in lib/messaging/routes.ts).
 		const created = await shop.api.post(
 			"/api/v1/products",
 			{ name: `P ${randomUUID().slice(0, 6)}`, price: 9.99, category: "e2e", stock: 5 },

@@ -1,6 +1,6 @@
 /**
  * On the bus alone, an event whose flow consumer has no live node (lib/messaging/routes.ts,
- * FLOW_CONSUMERS) stays in the outbox and is delivered once a node of that service is up: a
+ * CONSUMERS) stays in the outbox and is delivered once a node of that service is up: a
  * product created while no inventory runs still gets its stock record. One process, embedded
  * store; "inventory down" is the inventory service not created yet on the running broker.
  */

@@ -26,19 +26,13 @@ function counter(runs: Map<string, number>, mode: () => Mode): ServiceSchema {
 		mixins: [
 			DbMixin([], { outbox: true }),
 			MessagingMixin({
-				consumers: [
-					{
-						event: "order.confirmed",
-						queue: "order_confirmed",
-						async handler(ctx: Context<DomainEvent<{ orderId: string }>>) {
-							const id = ctx.params.data.orderId;
-							runs.set(id, (runs.get(id) ?? 0) + 1);
-							const m = mode();
-							if (m === "permanent") throw new Errors.MoleculerClientError("refused", 422, "REFUSED");
-							if (m === "transient") throw new Error("database hiccup");
-						}
-					}
-				]
+				async "payments:order.confirmed"(ctx: Context<DomainEvent<{ orderId: string }>>) {
+					const id = ctx.params.data.orderId;
+					runs.set(id, (runs.get(id) ?? 0) + 1);
+					const m = mode();
+					if (m === "permanent") throw new Errors.MoleculerClientError("refused", 422, "REFUSED");
+					if (m === "transient") throw new Error("database hiccup");
+				}
 			})
 		]
 	} as unknown as ServiceSchema;

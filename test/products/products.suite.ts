@@ -293,7 +293,7 @@ export function productsSuite(backend: Backend) {
 			events: {
 				"product.*"(ctx: Context<DomainEvent<Record<string, unknown>>>) {
 					// No inventory runs here, so the outbox delivers product.created again until one does
-					// (FLOW_CONSUMERS): counted once by id, as an idempotent consumer would.
+					// (CONSUMERS in lib/messaging/routes.ts): counted once by id, as an idempotent consumer would.
 					if (!events.some(e => e.id === ctx.params.id)) events.push(ctx.params);
 				},
 				"cache.clean.products"(ctx: Context) {
