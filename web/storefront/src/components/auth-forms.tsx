@@ -1,7 +1,8 @@
 /** Sign in and create an account, side by side (the sign-in page and the checkout use them). */
 import { useState } from "preact/hooks";
 import { api } from "../session";
-import { Field, Notice, formErrors } from "./forms";
+import { AccountField } from "./account-field";
+import { Notice, formErrors } from "./forms";
 
 function SignInForm({ onDone }: { onDone: () => void }) {
 	const [email, setEmail] = useState("");
@@ -25,16 +26,8 @@ function SignInForm({ onDone }: { onDone: () => void }) {
 		<form onSubmit={submit} aria-labelledby="signin-title">
 			<h2 id="signin-title">Sign in</h2>
 			{error && <Notice kind="error">{error}</Notice>}
-			<Field id="signin-email" label="Email" type="email" autoComplete="email" required value={email} onValue={setEmail} />
-			<Field
-				id="signin-password"
-				label="Password"
-				type="password"
-				autoComplete="current-password"
-				required
-				value={password}
-				onValue={setPassword}
-			/>
+			<AccountField kind="email" id="signin-email" value={email} onValue={setEmail} />
+			<AccountField kind="current-password" id="signin-password" label="Password" value={password} onValue={setPassword} />
 			<button type="submit" disabled={busy}>
 				Sign in
 			</button>
@@ -65,35 +58,15 @@ function RegisterForm({ onDone }: { onDone: () => void }) {
 		<form onSubmit={submit} aria-labelledby="register-title">
 			<h2 id="register-title">New here? Create an account</h2>
 			{errors && <Notice kind="error">{errors.form}</Notice>}
-			<Field
-				id="register-name"
-				label="Name"
-				autoComplete="name"
-				required
-				value={name}
-				onValue={setName}
-				error={errors?.fields.name}
-			/>
-			<Field
-				id="register-email"
-				label="Email"
-				type="email"
-				autoComplete="email"
-				required
-				value={email}
-				onValue={setEmail}
-				error={errors?.fields.email}
-			/>
-			<Field
+			<AccountField kind="name" id="register-name" value={name} onValue={setName} error={errors?.fields.name} />
+			<AccountField kind="email" id="register-email" value={email} onValue={setEmail} error={errors?.fields.email} />
+			<AccountField
+				kind="new-password"
 				id="register-password"
 				label="Password"
-				type="password"
-				autoComplete="new-password"
-				required
 				value={password}
 				onValue={setPassword}
 				error={errors?.fields.password}
-				hint="At least 8 characters, with letters and digits."
 			/>
 			<button type="submit" disabled={busy}>
 				Create account

@@ -2,7 +2,7 @@
 import type { ComponentChildren } from "preact";
 import { ApiError } from "../../../shared/api";
 
-interface InputProps {
+export interface InputProps {
 	id: string;
 	label: string;
 	value: string;

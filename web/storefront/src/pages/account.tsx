@@ -6,7 +6,8 @@ import { useEffect, useState } from "preact/hooks";
 import type { Page, User } from "../../../shared/api";
 import { EMPTY_ADDRESS, addressBody, addressLine, type Address, type AddressForm } from "../address";
 import { AddressFields } from "../components/address-fields";
-import { Field, Notice, formErrors } from "../components/forms";
+import { AccountField } from "../components/account-field";
+import { Notice, formErrors } from "../components/forms";
 import { navigate } from "../router";
 import { api } from "../session";
 
@@ -38,24 +39,13 @@ function ProfileForm({ user }: { user: User }) {
 			<h2 id="profile-title">Profile</h2>
 			{errors && <Notice kind="error">{errors.form}</Notice>}
 			{done && <Notice kind="success">{done}</Notice>}
-			<Field id="profile-name" label="Name" autoComplete="name" required value={name} onValue={setName} error={errors?.fields.name} />
-			<Field
-				id="profile-email"
-				label="Email"
-				type="email"
-				autoComplete="email"
-				required
-				value={email}
-				onValue={setEmail}
-				error={errors?.fields.email}
-			/>
+			<AccountField kind="name" id="profile-name" value={name} onValue={setName} error={errors?.fields.name} />
+			<AccountField kind="email" id="profile-email" value={email} onValue={setEmail} error={errors?.fields.email} />
 			{emailChanged && (
-				<Field
+				<AccountField
+					kind="current-password"
 					id="profile-current-password"
 					label="Current password (needed to change the email)"
-					type="password"
-					autoComplete="current-password"
-					required
 					value={currentPassword}
 					onValue={setCurrent}
 					error={errors?.fields.currentPassword}
@@ -89,27 +79,14 @@ function PasswordForm() {
 			<h2 id="password-title">Password</h2>
 			{errors && <Notice kind="error">{errors.form}</Notice>}
 			{done && <Notice kind="success">Password changed. Your other sessions were signed out.</Notice>}
-			<Field
+			<AccountField
+				kind="current-password"
 				id="password-current"
-				label="Current password"
-				type="password"
-				autoComplete="current-password"
-				required
 				value={currentPassword}
 				onValue={setCurrent}
 				error={errors?.fields.currentPassword}
 			/>
-			<Field
-				id="password-new"
-				label="New password"
-				type="password"
-				autoComplete="new-password"
-				required
-				value={newPassword}
-				onValue={setNew}
-				error={errors?.fields.newPassword}
-				hint="At least 8 characters, with letters and digits."
-			/>
+			<AccountField kind="new-password" id="password-new" value={newPassword} onValue={setNew} error={errors?.fields.newPassword} />
 			<button type="submit">Change password</button>
 		</form>
 	);
