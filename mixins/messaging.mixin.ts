@@ -34,8 +34,9 @@ import type { DomainEvent } from "../lib/events";
 import { PermanentMessageError, describeError, isPermanent } from "../lib/messaging/envelope";
 import { MessagingHub } from "../lib/messaging/hub";
 import { consumerRoute, type ConsumerKey, type ConsumerRoute } from "../lib/messaging/routes";
-import type { Delivery } from "../lib/messaging/types";
+import { drain, type Delivery } from "../lib/messaging/types";
 import type { Inbox } from "../lib/outbox/inbox";
+import { localReceivers, type LocalReceiver } from "../lib/outbox/local-receivers";
 import { requestScope } from "../lib/request-context";
 import { inDeliverySpan } from "../lib/tracing/delivery-span";
 import { parentSpanOf } from "../lib/tracing/origin";
@@ -56,6 +57,9 @@ export type Consumers<S> = { [K in ConsumerKey]?: ConsumerSpec<S> };
 export interface MessagingThis {
 	/** The node's hub; null when no broker URL is set. */
 	messaging: MessagingHub | null;
+	/** This service's receiver for the relay on its node, and the deliveries it still runs (drained at stop). */
+	localReceiver?: LocalReceiver;
+	localDeliveries?: Set<Promise<void>>;
 	/** The consumers being started (once the service is registered). */
 	messagingConsumers?: Promise<void>;
 	/** Whether this service's consumer of `event` takes its work from a configured broker (and so ignores the bus event). */
@@ -66,6 +70,9 @@ export interface MessagingThis {
 export interface DeliveryMeta {
 	$delivery?: Delivery;
 }
+
+/** How long a stopping service waits for the handlings the relay handed it directly. */
+const STOP_DRAIN_MS = 10_000;
 
 export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> = {}): Partial<ServiceSchema> {
 	type Self = S & MessagingThis & { inbox?: Inbox };
@@ -98,7 +105,39 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 		await inbox.markHandled(id);
 	}
 
+	/** A context for handling `event` outside a Moleculer event or call (a broker's message, the relay's direct delivery). */
+	function eventContext(this: Self, event: DomainEvent<unknown>, meta: object, parentSpan?: unknown) {
+		const ctx = this.broker.ContextFactory.create(this.broker, null as unknown as EventEndpoint, event, {
+			requestID: event.correlationid || event.id,
+			meta,
+			...(parentSpan ? { parentSpan } : {})
+		}) as Context<DomainEvent<unknown>> & { eventName?: string; eventType?: string; service?: Service };
+		ctx.eventName = event.type;
+		ctx.eventType = "emit";
+		ctx.service = this;
+		return ctx;
+	}
+
+	/**
+	 * What `receiveEvent` does, for the relay on this node (lib/outbox/local-receivers.ts): the same
+	 * handling and answer without a call through the broker's middlewares.
+	 */
+	function receiveLocally(this: Self, event: DomainEvent<unknown>, first: boolean): Promise<void> {
+		const c = consumers.find(c => c.event === event?.type);
+		if (!c) return Promise.reject(new PermanentMessageError(`${this.name} does not consume ${String(event?.type)}`));
+		const ctx = eventContext.call(this, event, { $firstDelivery: first });
+		const done = requestScope.run({ requestId: ctx.requestID ?? undefined }, () => handleOnce.call(this, c, ctx));
+		const tracked = done.catch(() => undefined).finally(() => this.localDeliveries!.delete(tracked));
+		this.localDeliveries!.add(tracked);
+		return done;
+	}
+
 	async function started(this: Self) {
+		if (consumers.length) {
+			this.localDeliveries = new Set();
+			this.localReceiver = (event, first) => receiveLocally.call(this, event, first);
+			localReceivers(this.broker).set(this.name, this.localReceiver);
+		}
 		if (!this.messaging) return;
 		await this.messaging.start();
 		const active = consumers.filter(c => this.messaging!.takesOver(c));
@@ -118,15 +157,7 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 				...c,
 				handle: (event: DomainEvent<unknown>, delivery: Delivery) => {
 					// Traced, the handling continues the span that recorded the event (its traceparent).
-					const parentSpan = traced ? parentSpanOf(event) : undefined;
-					const ctx = this.broker.ContextFactory.create(this.broker, null as unknown as EventEndpoint, event, {
-						requestID: event.correlationid || event.id,
-						meta: { $delivery: delivery },
-						...(parentSpan && { parentSpan })
-					}) as Context<DomainEvent<unknown>> & { eventName?: string; eventType?: string; service?: Service };
-					ctx.eventName = event.type;
-					ctx.eventType = "emit";
-					ctx.service = this;
+					const ctx = eventContext.call(this, event, { $delivery: delivery }, traced ? parentSpanOf(event) : undefined);
 					const handle = () => handleOnce.call(this, c, ctx);
 					return requestScope.run({ requestId: ctx.requestID ?? undefined }, () =>
 						traced ? inDeliverySpan(ctx, this, delivery, handle) : handle()
@@ -140,6 +171,10 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 	}
 
 	async function stopped(this: Self) {
+		// From now on the relay calls (and finds no node, or another one); what it handed over directly ends first.
+		const receivers = localReceivers(this.broker);
+		if (this.localDeliveries && receivers.get(this.name) === this.localReceiver) receivers.delete(this.name);
+		if (this.localDeliveries) await drain(this.localDeliveries, STOP_DRAIN_MS);
 		await this.messagingConsumers;
 		await this.messaging?.release(this);
 	}

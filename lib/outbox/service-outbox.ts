@@ -15,6 +15,7 @@ import type { Store } from "../store";
 import { parentSpanOf } from "../tracing/origin";
 import type { HandledRecord, OutboxRecord } from "./collections";
 import { Inbox } from "./inbox";
+import { localReceivers, withinTime } from "./local-receivers";
 import { Outbox, type OutboxLogger } from "./outbox";
 
 const PENDING = "shop.outbox.pending";
@@ -69,6 +70,7 @@ export function deliverTo(broker: ServiceBroker) {
 	const configured = { rabbitmq: !!c.amqpUrl, kafka: c.kafkaBrokers.length > 0, redis: !!c.redisUrl };
 	// Who gets each type as a plain event, asked of the registry once per type until services change.
 	const plainListeners = new Map<string, string[]>();
+	const local = localReceivers(broker);
 	broker.localBus.on("$services.changed", () => plainListeners.clear());
 	const othersOf = (type: string, required: string[]) => {
 		let groups = plainListeners.get(type);
@@ -91,13 +93,19 @@ export function deliverTo(broker: ServiceBroker) {
 		const published = messagingOf(broker)?.publish(event);
 		if (published) jobs.push(published);
 		if (others.length) jobs.push(broker.emit(event.type, event, { ...opts, groups: others }));
-		for (const service of required)
+		for (const service of required) {
+			// A consumer on this node is handed the event directly (lib/outbox/local-receivers.ts).
+			const receive = traced ? undefined : local.get(service);
+			const received = receive
+				? withinTime(receive(event, first), RECEIVE_TIMEOUT_MS, `${service} handling ${event.type}`)
+				: broker.call(`${service}.receiveEvent`, event, { ...opts, timeout: RECEIVE_TIMEOUT_MS });
 			jobs.push(
-				broker.call(`${service}.receiveEvent`, event, { ...opts, timeout: RECEIVE_TIMEOUT_MS }).catch((err: Error) => {
+				received.catch((err: Error) => {
 					if (NO_NODE.has(err?.name)) absent.push(service);
 					else if (!isPermanent(err)) throw err;
 				})
 			);
+		}
 		const failed = (await Promise.allSettled(jobs)).find((r): r is PromiseRejectedResult => r.status === "rejected");
 		if (failed) throw failed.reason;
 		if (absent.length) throw new ConsumersAbsentError(event.type, absent);
