@@ -58,7 +58,10 @@ describe("the relay's direct delivery to a consumer on its node", () => {
 
 	it("hands the event over without a call, and forgets it once handled", async () => {
 		const product = await create("Direct lamp");
-		await waitFor("the handling and an empty outbox", async () => seen.runs.includes(product.id) && (await products().outbox.pending()) === 0);
+		await waitFor(
+			"the handling and an empty outbox",
+			async () => seen.runs.includes(product.id) && (await products().outbox.pending()) === 0
+		);
 		expect(seen.runs.filter(id => id === product.id)).toHaveLength(1);
 		expect(seen.actionCalls).toBe(0);
 	});
@@ -74,7 +77,9 @@ describe("the relay's direct delivery to a consumer on its node", () => {
 		await stack.broker.destroyService(stack.broker.getLocalService("inventory")!);
 		const product = await create("Orphan lamp");
 		const kept = await waitFor("the delivery's first failure", async () => {
-			const [record] = await products().store<OutboxRecord>("products_outbox").find({ where: { subject: product.id } });
+			const [record] = await products()
+				.store<OutboxRecord>("products_outbox")
+				.find({ where: { subject: product.id } });
 			return record?.attempts ? record : null;
 		});
 		expect(kept).toMatchObject({ type: "product.created", lastError: expect.stringMatching(/inventory/) });
