@@ -46,7 +46,7 @@ import { notificationMetrics } from "../lib/metrics/business-metrics";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";
-import type { NotificationSettledData } from "../lib/notifications/events";
+import { settledData } from "../lib/notifications/events";
 
 /** Reading recipients can fail while another node is away: the event is processed again this often. */
 const PROCESS_ATTEMPTS = 4;
@@ -311,21 +311,13 @@ const NotificationsService: ServiceSchema<ServiceSettingSchema, NotificationsMet
 			mailer: this.mailer,
 			settings,
 			logger: this.logger,
-			onSettled: doc => {
-				const type = doc.status === "sent" ? "notification.sent" : "notification.failed";
-				const data: NotificationSettledData = {
-					notificationId: doc.id,
-					template: doc.template,
-					recipient: doc.recipient,
-					userId: doc.userId ?? null,
-					relatedId: doc.relatedId ?? null,
-					attempts: doc.attempts,
-					...(doc.status === "failed" ? { error: doc.lastError } : {})
-				};
-				this.outbox
-					.stage(type, doc.id, data)
-					.catch((err: Error) => this.logger.warn(`Recording ${type} of notification ${doc.id} failed:`, err.message));
-			}
+			// The message's end and its announcement are one write.
+			settle: update =>
+				this.outbox.write(async w => {
+					const doc = await update(w.bind(this.notifications()));
+					if (doc) w.stage(doc.status === "sent" ? "notification.sent" : "notification.failed", doc.id, settledData(doc));
+					return doc;
+				})
 		});
 		this.logger.info(`Mail goes out as ${this.mailer.description}`);
 		if (settings.sweepIntervalMs) {

@@ -24,8 +24,12 @@ export interface DeliveryDeps {
 	mailer: Mailer;
 	settings: NotificationSettings;
 	logger: Log;
-	/** Told of every message that ended sent or failed (the service emits notification.sent|failed). */
-	onSettled?(doc: NotificationDoc): void;
+	/**
+	 * Runs the update that ends a message (sent, or failed for good) in one write with its
+	 * announcement (the service records notification.sent|failed in its outbox); without it, the
+	 * update runs alone.
+	 */
+	settle?(update: (store: Store<NotificationDoc>) => Promise<NotificationDoc | null>): Promise<NotificationDoc | null>;
 }
 
 export type NewNotification = Pick<NotificationDoc, "recipient" | "template" | "subject" | "body" | "eventId"> &
@@ -129,6 +133,10 @@ export class Delivery {
 	}
 
 	/** One attempt of a message this caller has claimed: sent, retried later, or failed for good. */
+	private settle(update: (store: Store<NotificationDoc>) => Promise<NotificationDoc | null>): Promise<NotificationDoc | null> {
+		return this.deps.settle ? this.deps.settle(update) : update(this.deps.store);
+	}
+
 	private async deliver(claimed: NotificationDoc): Promise<NotificationDoc | null> {
 		const { store, mailer, settings, logger } = this.deps;
 		const id = claimed.id;
@@ -142,35 +150,37 @@ export class Delivery {
 				html: claimed.html
 			});
 			const at = iso(Date.now());
-			const done = await store.updateById(
-				id,
-				{
-					set: {
-						status: "sent",
-						sentAt: at,
-						bodyKeptSince: at,
-						updatedAt: at,
-						lastError: null,
-						messageId: sent.messageId ?? null
-					}
-				},
-				{ status: "pending" }
+			const done = await this.settle(s =>
+				s.updateById(
+					id,
+					{
+						set: {
+							status: "sent",
+							sentAt: at,
+							bodyKeptSince: at,
+							updatedAt: at,
+							lastError: null,
+							messageId: sent.messageId ?? null
+						}
+					},
+					{ status: "pending" }
+				)
 			);
 			// debug: the stored notification already says sent, when, and its Message-ID (GET /notifications).
 			logger.debug(`Sent ${what} (attempt ${claimed.attempts}${sent.file ? `, written to ${sent.file}` : ""})`);
-			if (done) this.deps.onSettled?.(done);
 			return done;
 		} catch (err) {
 			const lastError = errorText(err);
 			const at = Date.now();
 			if (claimed.attempts >= settings.maxAttempts) {
-				const failed = await store.updateById(
-					id,
-					{ set: { status: "failed", lastError, updatedAt: iso(at), nextAttemptAt: iso(at) } },
-					{ status: "pending" }
+				const failed = await this.settle(s =>
+					s.updateById(
+						id,
+						{ set: { status: "failed", lastError, updatedAt: iso(at), nextAttemptAt: iso(at) } },
+						{ status: "pending" }
+					)
 				);
 				logger.warn(`Giving up on ${what} after ${claimed.attempts} attempt(s): ${lastError}`);
-				if (failed) this.deps.onSettled?.(failed);
 				return failed;
 			}
 			const delay = retryDelay(settings, claimed.attempts);
