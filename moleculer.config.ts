@@ -2,7 +2,7 @@
  * Broker options, built from the environment: the same code runs as one process (no transporter)
  * or as one node per service (TRANSPORTER=nats://...), with Redis as cacher when REDIS_URL is set.
  */
-import type { BrokerOptions, Middleware } from "moleculer";
+import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
 import { loadConfig, type Env } from "./lib/config";
 import { StrictValidator } from "./lib/broker/strict-validator";
 import { RequestScopeMiddleware } from "./lib/broker/request-scope.middleware";
@@ -18,15 +18,14 @@ import { tracingOptions } from "./lib/tracing/options";
 
 /**
  * Moleculer's internal middlewares in its own order (service-broker.js), with the lighter metrics
- * hooks in place of "Metrics". Moleculer calls a middleware given as a function with the broker;
- * its types know only objects.
+ * hooks in place of "Metrics". Moleculer calls a middleware given as a function with the broker.
  */
-const INTERNAL_MIDDLEWARES: Array<string | Middleware> = [
+const INTERNAL_MIDDLEWARES: Array<string | Middleware | ((broker: ServiceBroker) => Middleware)> = [
 	...["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout"],
 	// Inside Retry, which sends again the idempotent calls whose node it finds dead.
-	FailoverMiddleware as unknown as Middleware,
+	FailoverMiddleware,
 	...["Retry", "Fallback"],
-	...["ErrorHandler", "Tracing", LeanMetricsMiddleware as unknown as Middleware, "Debounce", "Throttle"]
+	...["ErrorHandler", "Tracing", LeanMetricsMiddleware, "Debounce", "Throttle"]
 ];
 
 type BrokerMetricsReporter = NonNullable<Exclude<BrokerOptions["metrics"], boolean | undefined>>["reporter"];
@@ -47,6 +46,7 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 					options: {
 						prefix: `${config.namespace || "shop"}-cache`,
 						ttl: 300,
+						// Handed to ioredis, which takes a URL; Moleculer's type knows only an options object.
 						redis: config.redisUrl as unknown as Record<string, unknown>
 					}
 				}
@@ -94,6 +94,7 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 		registry: { strategy: "RoundRobin", preferLocal: true },
 		metrics: {
 			enabled: true,
+			// Moleculer takes a reporter instance; its types know only option objects.
 			reporter: new GatewayPrometheusReporter({
 				port: config.metricsPort ?? 0,
 				path: "/metrics",
@@ -104,7 +105,8 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 		validator: new StrictValidator(),
 		// Listed here rather than added by Moleculer, so that "Metrics" can be the lighter hooks.
 		internalMiddlewares: false,
-		middlewares: [RequestScopeMiddleware, ...INTERNAL_MIDDLEWARES],
+		// BrokerOptions' type knows only objects and names, though Moleculer takes functions too (MiddlewareHandler.add).
+		middlewares: [RequestScopeMiddleware, ...INTERNAL_MIDDLEWARES] as BrokerOptions["middlewares"],
 		started: rediscoverOnStart
 	};
 }

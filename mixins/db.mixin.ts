@@ -6,7 +6,7 @@
  * events are recorded with the changes they announce (`this.outbox.write`) and relayed after.
  */
 import path from "node:path";
-import type { ServiceSchema } from "moleculer";
+import type { Service } from "moleculer";
 import { loadConfig, serviceDbUri } from "../lib/config";
 import { maskUri } from "../lib/mask-uri";
 import { prepareServiceSchema } from "../lib/migrations/schema-gate";
@@ -16,6 +16,7 @@ import type { Inbox } from "../lib/outbox/inbox";
 import type { Outbox } from "../lib/outbox/outbox";
 import { createServiceOutbox } from "../lib/outbox/service-outbox";
 import { createStores, embeddedDatabaseFile, type CollectionSpec, type Doc, type Store, type TransactionScope } from "../lib/store";
+import type { AnyServiceSchema, MixinSchema } from "../types/service-schema";
 
 export interface DbThis {
 	stores: Record<string, Store>;
@@ -50,8 +51,8 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
 	return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-export function DbMixin(own: CollectionSpec[], opts: { outbox?: boolean } = {}): Partial<ServiceSchema> {
-	return {
+export function DbMixin(own: CollectionSpec[], opts: { outbox?: boolean } = {}): Partial<AnyServiceSchema> {
+	const schema: MixinSchema<Service & DbThis> = {
 		created() {
 			const collections = opts.outbox ? [...own, outboxCollection(this.name), handledEventsCollection(this.name)] : own;
 			const config = loadConfig();
@@ -87,11 +88,11 @@ export function DbMixin(own: CollectionSpec[], opts: { outbox?: boolean } = {}):
 			// In production a database server's schema is the migrations': applied now (MIGRATE_ON_START) or checked.
 			await prepareServiceSchema(this.name, serviceDbUri(this.name), this.logger);
 			try {
-				for (const store of Object.values(this.stores as Record<string, Store>)) {
+				for (const store of Object.values(this.stores)) {
 					await withTimeout(store.connect(), dbConnectTimeoutMs + 1000, `connecting ${store.collection}`);
 				}
 			} catch (err) {
-				await Promise.all(Object.values(this.stores as Record<string, Store>).map(s => s.disconnect().catch(() => undefined)));
+				await Promise.all(Object.values(this.stores).map(s => s.disconnect().catch(() => undefined)));
 				throw new DatabaseUnavailableError(this.name, this.dbDescription, err);
 			}
 			this.logger.info(`Connected to ${this.dbDescription}`);
@@ -102,25 +103,25 @@ export function DbMixin(own: CollectionSpec[], opts: { outbox?: boolean } = {}):
 
 		async stopped() {
 			await (this.outbox as Outbox | undefined)?.stop();
-			await Promise.all(Object.values(this.stores as Record<string, Store>).map(s => s.disconnect()));
+			await Promise.all(Object.values(this.stores).map(s => s.disconnect()));
 		},
 
 		methods: {
 			store<T extends Doc>(name: string): Store<T> {
 				const s = this.stores[name];
 				if (!s) throw new Error(`Unknown collection ${name}`);
-				return s as unknown as Store<T>;
+				// The caller names the collection, and with it the type of its documents.
+				return s as Store<T>;
 			},
 			transaction<R>(work: (tx: TransactionScope) => Promise<R>): Promise<R> {
-				const first = Object.values(this.stores as Record<string, Store>)[0];
+				const first = Object.values(this.stores)[0];
 				if (!first) throw new Error(`${this.name} has no collections`);
 				return first.transaction(work);
 			},
 			async dbHealth() {
-				await Promise.all(
-					Object.values(this.stores as Record<string, Store>).map(s => withTimeout(s.ping(), 2000, `ping ${s.collection}`))
-				);
+				await Promise.all(Object.values(this.stores).map(s => withTimeout(s.ping(), 2000, `ping ${s.collection}`)));
 			}
 		}
 	};
+	return schema;
 }

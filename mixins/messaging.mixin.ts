@@ -40,6 +40,7 @@ import { localReceivers, type LocalReceiver } from "../lib/outbox/local-receiver
 import { requestScope } from "../lib/request-context";
 import { inDeliverySpan } from "../lib/tracing/delivery-span";
 import { parentSpanOf } from "../lib/tracing/origin";
+import type { AnyServiceSchema, MixinSchema } from "../types/service-schema";
 
 /** A consumer's handler: a Moleculer event handler whose `ctx.params` is the envelope. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,7 +75,7 @@ export interface DeliveryMeta {
 /** How long a stopping service waits for the handlings the relay handed it directly. */
 const STOP_DRAIN_MS = 10_000;
 
-export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> = {}): Partial<ServiceSchema> {
+export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> = {}): Partial<AnyServiceSchema> {
 	type Self = S & MessagingThis & { inbox?: Inbox };
 	interface Consumer extends ConsumerRoute {
 		handler: ConsumerHandler<S>;
@@ -107,6 +108,7 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 
 	/** A context for handling `event` outside a Moleculer event or call (a broker's message, the relay's direct delivery). */
 	function eventContext(this: Self, event: DomainEvent<unknown>, meta: object, parentSpan?: unknown) {
+		// No endpoint: Moleculer takes null (a context of no registered action or event); its types do not say so.
 		const ctx = this.broker.ContextFactory.create(this.broker, null as unknown as EventEndpoint, event, {
 			requestID: event.correlationid || event.id,
 			meta,
@@ -196,7 +198,7 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 		};
 	}
 
-	return {
+	const schema: MixinSchema<Self> = {
 		created(this: Self) {
 			// The outbox waits for an event's consumers by the table's service names: one run by another service would never answer.
 			const foreign = consumers.find(c => c.service !== this.name);
@@ -242,5 +244,6 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 				return consumers.some(c => c.event === event && !!this.messaging?.takesOver(c));
 			}
 		}
-	} as unknown as Partial<ServiceSchema>;
+	};
+	return schema;
 }

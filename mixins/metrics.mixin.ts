@@ -18,6 +18,7 @@ import type { Context, Service, ServiceSchema } from "moleculer";
 import type { DomainEvent } from "../lib/events";
 import { metricsSettings } from "../lib/metrics/settings";
 import type { Labels, MetricDefinition, MetricSink, MetricsSpec, Poller } from "../lib/metrics/spec";
+import type { AnyServiceSchema, MixinSchema } from "../types/service-schema";
 
 export const POLL_FAILURES = "shop.metrics.poll.failures.total";
 
@@ -28,8 +29,6 @@ interface MetricsState {
 	metricsFailing: boolean;
 }
 
-type Self = Service & MetricsState;
-
 function sinkOf(service: Service): MetricSink {
 	const m = service.broker.metrics;
 	return {
@@ -39,7 +38,9 @@ function sinkOf(service: Service): MetricSink {
 	};
 }
 
-export function MetricsMixin<S = Service>(...specs: MetricsSpec<S>[]): Partial<ServiceSchema> {
+export function MetricsMixin<S = Service>(...specs: MetricsSpec<S>[]): Partial<AnyServiceSchema> {
+	type Self = Service & S & MetricsState;
+
 	async function pollAll(this: Self): Promise<void> {
 		const failed = (await Promise.allSettled(this.metricsPollers.map(p => p.poll()))).filter(r => r.status === "rejected");
 		if (failed.length) {
@@ -72,7 +73,7 @@ export function MetricsMixin<S = Service>(...specs: MetricsSpec<S>[]): Partial<S
 		};
 	}
 
-	return {
+	const schema: MixinSchema<Self> = {
 		events,
 
 		created(this: Self) {
@@ -94,7 +95,7 @@ export function MetricsMixin<S = Service>(...specs: MetricsSpec<S>[]): Partial<S
 			const { pollIntervalMs } = metricsSettings();
 			if (!this.broker.isMetricsEnabled() || !pollIntervalMs) return;
 			const sink = sinkOf(this);
-			this.metricsPollers = specs.flatMap(s => s.poller?.(this as unknown as S, sink) ?? []);
+			this.metricsPollers = specs.flatMap(s => s.poller?.(this, sink) ?? []);
 			if (!this.metricsPollers.length) return;
 			const tick = () => {
 				if (this.metricsPoll) return;
@@ -110,5 +111,6 @@ export function MetricsMixin<S = Service>(...specs: MetricsSpec<S>[]): Partial<S
 			await this.metricsPoll;
 			await Promise.all(this.metricsPollers.map(p => p.close?.()));
 		}
-	} as unknown as Partial<ServiceSchema>;
+	};
+	return schema;
 }

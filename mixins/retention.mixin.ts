@@ -13,11 +13,12 @@
  * and their `stopped` from the first to the last (after the service's own), so its `stopped`, which
  * stops the sweep under way after its current step and waits for it, runs before the stores close.
  */
-import type { Service, ServiceSchema } from "moleculer";
+import type { Service } from "moleculer";
 import { loadConfig } from "../lib/config";
 import type { Inbox } from "../lib/outbox/inbox";
 import type { RetentionRule } from "../lib/retention/rule";
 import { describeCounts, sweepRules, type SweepCounts } from "../lib/retention/sweep";
+import type { AnyServiceSchema, MixinSchema } from "../types/service-schema";
 
 export interface RetentionThis {
 	/** Runs one sweep of the service's rules now (after the one under way, if any). */
@@ -31,17 +32,17 @@ interface RetentionState {
 	retentionRun: Promise<unknown>;
 }
 
-type Self = Service & RetentionThis & RetentionState;
-
 /** The first sweep after start waits this long (or one interval, if shorter): the start is not slowed by it. */
 const FIRST_SWEEP_DELAY_MS = 10_000;
 
-export function RetentionMixin<S = Service>(rules: (this: S) => RetentionRule[]): Partial<ServiceSchema> {
+export function RetentionMixin<S = Service>(rules: (this: S) => RetentionRule[]): Partial<AnyServiceSchema> {
+	/** A service with an inbox (lib/outbox/inbox.ts) also forgets the ids of events handled long ago. */
+	type Self = Service & S & RetentionThis & RetentionState & { inbox?: Inbox };
+
 	async function sweepNow(this: Self): Promise<SweepCounts> {
 		const { retentionBatchSize, retentionHandledEventsDays } = loadConfig();
-		// A service with an inbox (lib/outbox/inbox.ts) also forgets the ids of events handled long ago.
-		const inbox = (this as Self & { inbox?: Inbox }).inbox;
-		const all = [...rules.call(this as unknown as S), ...(inbox ? [inbox.retentionRule(retentionHandledEventsDays)] : [])];
+		const inbox = this.inbox;
+		const all = [...rules.call(this), ...(inbox ? [inbox.retentionRule(retentionHandledEventsDays)] : [])];
 		const counts = await sweepRules(all, {
 			batchSize: retentionBatchSize,
 			signal: this.retentionAbort.signal,
@@ -52,7 +53,7 @@ export function RetentionMixin<S = Service>(rules: (this: S) => RetentionRule[])
 		return counts;
 	}
 
-	return {
+	const schema: MixinSchema<Self> = {
 		actions: {
 			/** Internal: one retention sweep now; answers how many records each rule removed or emptied. */
 			sweepRetention: {
@@ -97,5 +98,6 @@ export function RetentionMixin<S = Service>(rules: (this: S) => RetentionRule[])
 			this.retentionAbort.abort();
 			await this.retentionRun.catch(() => undefined);
 		}
-	} as unknown as Partial<ServiceSchema>;
+	};
+	return schema;
 }

@@ -33,9 +33,7 @@ export async function seedInProcess(catalog: SeedProduct[], { origin, whyNoApp, 
 				`Run the seed against that app (SEED_URL=<its address>, or the PORT it listens on), or stop it and run the seed again.`
 		);
 	}
-	const stores = (broker.services as unknown as Array<{ name: string; dbDescription?: string }>)
-		.filter(s => s.dbDescription)
-		.map(s => `${s.name}: ${s.dbDescription}`);
+	const stores = broker.services.flatMap(s => ("dbDescription" in s && s.dbDescription ? [`${s.name}: ${s.dbDescription}`] : []));
 	console.log(
 		`No app answers at ${origin} (${whyNoApp}): seeding ${catalog.length} demo products in this process (${stores.join("; ")})`
 	);

@@ -14,7 +14,7 @@ import { DuplicateKeyError, type Store } from "../lib/store";
 import { AddressBook, MAX_ADDRESSES_PER_USER } from "../lib/users/address-book";
 import { ensureAdmin } from "../lib/users/admin-bootstrap";
 import { COLLECTIONS, type AddressDoc, type RefreshTokenDoc, type UserDoc } from "../lib/users/collections";
-import { LoginThrottle, throttleStoreFor, type ThrottleCacher } from "../lib/users/login-throttle";
+import { LoginThrottle, throttleStoreFor } from "../lib/users/login-throttle";
 import { toPublicAddress, toPublicUser, type PublicUser } from "../lib/users/shape";
 import {
 	addressCreateParams,
@@ -447,7 +447,7 @@ const UsersService: ServiceSchema<ServiceSettingSchema, UsersMethods, DbThis & U
 			onRevoked: (sid, untilMs) => this.broker.broadcast("user.session_revoked", { sid, untilMs } satisfies SessionRevokedData)
 		});
 		this.addressBook = new AddressBook(this.store<AddressDoc>("addresses"));
-		this.throttle = new LoginThrottle(throttleStoreFor(this.broker.cacher as unknown as ThrottleCacher | undefined), {
+		this.throttle = new LoginThrottle(throttleStoreFor(this.broker.cacher), {
 			maxFailures: cfg.loginMaxFailures,
 			lockMs: cfg.loginLockMs,
 			firstDelayMs: cfg.loginDelayMs

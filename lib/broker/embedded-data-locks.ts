@@ -20,8 +20,8 @@ export interface EmbeddedDataLocks {
 export function embeddedDataDirs(broker: ServiceBroker): string[] {
 	const { dataDir } = loadConfig();
 	if (dataDir === path.resolve(":memory:")) return [];
-	return (broker.services as unknown as Array<{ name: string; stores?: unknown }>)
-		.filter(svc => svc.stores !== undefined && !serviceDbUri(svc.name))
+	return broker.services
+		.filter(svc => "stores" in svc && svc.stores !== undefined && !serviceDbUri(svc.name))
 		.map(svc => path.join(dataDir, svc.name));
 }
 

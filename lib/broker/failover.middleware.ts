@@ -16,15 +16,11 @@
  * marked retryable, so the Retry middleware (outside this one) sends it again to a live node;
  * any other may have run on the dead node, so it is not retried.
  */
-import { Errors, type ActionSchema, type Context, type Middleware, type ServiceBroker } from "moleculer";
+import { Errors, type ActionHandler, type ActionSchema, type Context, type Middleware, type ServiceBroker } from "moleculer";
 import { failoverSettings, type FailoverSettings } from "./failover-settings";
 
+/** The inner handler of a remote action: it sends the call and answers with a promise. */
 type Handler = (ctx: Context) => Promise<unknown>;
-
-interface NodeCatalog {
-	get(nodeID: string): { available: boolean } | undefined;
-	disconnected(nodeID: string, isUnexpected: boolean): void;
-}
 
 /**
  * Whether calling the action twice is harmless: `idempotent` when the action says so, otherwise a
@@ -48,7 +44,7 @@ export function nodeGoneError(actionName: string, nodeID: string | null, idempot
 
 /** Moleculer calls it with the broker when the broker is created; the settings are read then. */
 export function FailoverMiddleware(broker: ServiceBroker, settings: FailoverSettings = failoverSettings()): Middleware {
-	const nodes = () => (broker.registry as unknown as { nodes: NodeCatalog }).nodes;
+	const nodes = () => broker.registry.nodes;
 	/** One ping at a time per node, shared by every slow call to it. */
 	const probes = new Map<string, Promise<void>>();
 
@@ -72,7 +68,7 @@ export function FailoverMiddleware(broker: ServiceBroker, settings: FailoverSett
 
 	return {
 		name: "Failover",
-		remoteAction(next: Handler, action: ActionSchema & { name: string }) {
+		remoteAction(next: Handler, action: ActionSchema): ActionHandler {
 			const idempotent = isIdempotent(action);
 			return function failover(ctx: Context) {
 				const nodeID = ctx.nodeID ?? null;
@@ -89,11 +85,11 @@ export function FailoverMiddleware(broker: ServiceBroker, settings: FailoverSett
 					(err: unknown) => {
 						clearTimeout(timer);
 						if ((err as Error | undefined)?.name === "RequestRejectedError")
-							throw nodeGoneError(action.name, nodeID, idempotent);
+							throw nodeGoneError(action.name!, nodeID, idempotent);
 						throw err;
 					}
 				);
 			};
 		}
-	} as unknown as Middleware;
+	};
 }

@@ -11,23 +11,20 @@
  * (`*.error.total`). The in-flight gauges and the call-depth counter are not kept. Emit, transit
  * and transporter counters stay Moleculer's own.
  */
-import * as moleculer from "moleculer";
-import type { Context, Middleware, ServiceBroker } from "moleculer";
+import {
+	Middlewares,
+	type ActionHandler,
+	type ActionSchema,
+	type Context,
+	type EventSchema,
+	type Middleware,
+	type MetricRegistry,
+	type MetricTypes,
+	type ServiceBroker
+} from "moleculer";
 
-type Handler = (ctx: Context) => Promise<unknown>;
 type Labels = Record<string, unknown>;
-
-interface Metric {
-	increment(labels?: Labels, value?: number): void;
-	observe(value: number, labels?: Labels): void;
-}
-
-interface Registry {
-	getMetric(name: string): Metric;
-	register(opts: Record<string, unknown>): unknown;
-	/** Moleculer's metric store; it has no method to drop a metric. */
-	store: Map<string, unknown>;
-}
+type EventHandler = NonNullable<EventSchema["handler"]>;
 
 interface Names {
 	total: string;
@@ -58,17 +55,26 @@ function labelCache(make: (key: string) => Labels): (key: string) => Labels {
 	};
 }
 
-/** Counts a call and, when it settles, observes its time and counts its error if it failed. */
-function measured(next: Handler, registry: Registry, names: Names, labelsOf: (ctx: Context) => Labels): Handler {
-	let m: { total: Metric; time: Metric; errors: Metric } | undefined;
-	return function measuredHandler(this: unknown, ctx: Context) {
-		m ??= { total: registry.getMetric(names.total), time: registry.getMetric(names.time), errors: registry.getMetric(names.errors) };
+/**
+ * Counts a call and, when it settles, observes its time and counts its error if it failed. `next`
+ * is Moleculer's inner handler, which answers with a promise.
+ */
+function measured<R>(next: (ctx: Context) => unknown, registry: MetricRegistry, names: Names, labelsOf: (ctx: Context) => Labels) {
+	// Registered by Moleculer as a counter, a histogram and a counter.
+	let m: { total: MetricTypes.Counter; time: MetricTypes.Histogram; errors: MetricTypes.Counter } | undefined;
+	return function measuredHandler(this: unknown, ctx: Context): Promise<R> {
+		m ??= {
+			total: registry.getMetric(names.total) as MetricTypes.Counter,
+			time: registry.getMetric(names.time) as MetricTypes.Histogram,
+			errors: registry.getMetric(names.errors) as MetricTypes.Counter
+		};
 		const { total, time, errors } = m;
 		const labels = labelsOf(ctx);
 		total.increment(labels);
 		const started = performance.now();
 		// eslint-disable-next-line prefer-rest-params
-		return (next.apply(this, arguments as unknown as [Context]) as Promise<unknown>).then(
+		const settled: Promise<R> = Reflect.apply(next, this, arguments);
+		return settled.then(
 			res => {
 				time.observe(performance.now() - started, labels);
 				return res;
@@ -83,18 +89,18 @@ function measured(next: Handler, registry: Registry, names: Names, labelsOf: (ct
 }
 
 export function LeanMetricsMiddleware(broker: ServiceBroker): Middleware {
-	// Moleculer exports its built-in middlewares at run time, not in its types.
-	type BuiltIn = { Metrics(b: ServiceBroker): Record<string, unknown> & { created(): void } };
-	const own = (moleculer as unknown as { Middlewares: BuiltIn }).Middlewares.Metrics(broker);
-	const registry = broker.metrics as unknown as Registry;
+	const own = Middlewares.Metrics(broker);
+	const registry = broker.metrics;
 	const on = broker.isMetricsEnabled();
 
-	const action = (type: "local" | "remote") => (next: Handler, def: { name: string; service?: { fullName: string } }) => {
-		if (!on) return next;
-		const base = { service: def.service?.fullName ?? null, action: def.name, type };
-		const labels = labelCache(caller => ({ ...base, caller: caller || null }));
-		return measured(next, registry, ACTIONS, ctx => labels(ctx.caller ?? ""));
-	};
+	const action =
+		(type: "local" | "remote") =>
+		(next: ActionHandler, def: ActionSchema): ActionHandler => {
+			if (!on) return next;
+			const base = { service: def.service?.fullName ?? null, action: def.name, type };
+			const labels = labelCache(caller => ({ ...base, caller: caller || null }));
+			return measured(next, registry, ACTIONS, ctx => labels(ctx.caller ?? ""));
+		};
 
 	return {
 		...own,
@@ -102,6 +108,7 @@ export function LeanMetricsMiddleware(broker: ServiceBroker): Middleware {
 		created() {
 			own.created();
 			if (!on) return;
+			// Out of the registry's store: it has no method to drop a metric.
 			for (const name of NOT_RECORDED) registry.store.delete(name);
 			// Registered again without client-side quantiles (a sample array per label set, sorted at
 			// every scrape); the buckets stay.
@@ -126,7 +133,7 @@ export function LeanMetricsMiddleware(broker: ServiceBroker): Middleware {
 		},
 		localAction: action("local"),
 		remoteAction: action("remote"),
-		localEvent(next: Handler, event: { group?: string; service?: { name: string } }) {
+		localEvent(next: EventHandler, event: EventSchema): EventHandler {
 			if (!on) return next;
 			const service = event.service?.name ?? null;
 			const group = event.group ?? service;
@@ -134,7 +141,7 @@ export function LeanMetricsMiddleware(broker: ServiceBroker): Middleware {
 				const [name, caller] = key.split("\u0000");
 				return { service, group, event: name, caller: caller || null };
 			});
-			return measured(next, registry, EVENTS, ctx => labels(`${ctx.eventName}\u0000${ctx.caller ?? ""}`));
+			return measured<void>(next, registry, EVENTS, ctx => labels(`${ctx.eventName}\u0000${ctx.caller ?? ""}`));
 		}
-	} as unknown as Middleware;
+	};
 }

@@ -6,13 +6,8 @@
  */
 import type { ServiceBroker } from "moleculer";
 
-interface Discoverer {
-	discoverAllNodes(): Promise<unknown>;
-	sendLocalNodeInfo(nodeID?: string): Promise<unknown>;
-}
-
 export async function rediscoverOnStart(broker: ServiceBroker): Promise<void> {
 	if (!broker.transit) return;
-	const discoverer = (broker.registry as unknown as { discoverer: Discoverer }).discoverer;
+	const { discoverer } = broker.registry;
 	await Promise.all([discoverer.discoverAllNodes(), discoverer.sendLocalNodeInfo()]);
 }

@@ -2,10 +2,12 @@
  * Runs every local action and event handler inside the request scope of its context, and marks
  * errors thrown by an action's handler as not retryable (see the retry policy in moleculer.config.ts).
  */
-import type { Context, Middleware } from "moleculer";
+import type { Context, EventSchema, Middleware } from "moleculer";
 import { requestScope } from "../request-context";
 
-type Handler = (ctx: Context) => unknown;
+/** The inner handler of a local action. */
+type Handler = (ctx: Context) => Promise<unknown>;
+type EventHandler = NonNullable<EventSchema["handler"]>;
 
 export const RequestScopeMiddleware: Middleware = {
 	name: "RequestScope",
@@ -22,7 +24,7 @@ export const RequestScopeMiddleware: Middleware = {
 				}
 			});
 	},
-	localEvent(next: Handler) {
+	localEvent(next: EventHandler): EventHandler {
 		return (ctx: Context) => requestScope.run({ requestId: ctx.requestID ?? undefined }, () => next(ctx));
 	}
-} as unknown as Middleware;
+};

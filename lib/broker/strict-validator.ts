@@ -78,9 +78,12 @@ function refuseNullAndUnstorableText(fv: RuleWrapper) {
 }
 
 export class StrictValidator extends Validators.Fastest {
+	/** fastest-validator's instance, which Validators.Fastest's constructor sets; Moleculer's types leave it out. */
+	declare readonly validator: RuleWrapper;
+
 	constructor(opts?: ConstructorParameters<typeof Validators.Fastest>[0]) {
 		super(opts);
-		refuseNullAndUnstorableText((this as unknown as { validator: RuleWrapper }).validator);
+		refuseNullAndUnstorableText(this.validator);
 	}
 
 	override compile(schema: Schema) {

@@ -6,12 +6,13 @@ const FIELDS = ["line1", "line2", "city", "postalCode", "country", "state", "nam
 
 /** Only the address fields, without empty optional ones (the address book adds id, isDefault, dates). */
 export function normalizeAddress(raw: Record<string, unknown>): ShippingAddress {
-	const out: Record<string, string> = {};
+	const out: Partial<ShippingAddress> = {};
 	for (const f of FIELDS) {
 		const v = raw[f];
 		if (typeof v === "string" && v.trim()) out[f] = v.trim();
 	}
-	return out as unknown as ShippingAddress;
+	// The required fields are there: the order's params checked them, or the address book stored them.
+	return out as ShippingAddress;
 }
 
 /** Exactly one of the two is required; a 422 naming shippingAddress otherwise. */

@@ -34,19 +34,23 @@ const mongooseStore = () => (require("./mongoose-store") as { MongooseStore: typ
 const sequelizeStore = () => (require("./sequelize-store") as { SequelizeStore: typeof SequelizeStore }).SequelizeStore;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+function openStore<T extends Doc>(spec: CollectionSpec, embedded: SqliteDatabase | null, opts: StoreOptions): Store<T> {
+	if (embedded) return new SqliteStore<T>(spec, embedded);
+	if (/^mongodb(\+srv)?:\/\//i.test(opts.uri!)) return new (mongooseStore())<T>(spec, opts.uri!, opts.connectTimeoutMs);
+	return new (sequelizeStore())<T>(spec, opts.uri!, opts.connectTimeoutMs, opts.poolMax);
+}
+
+const embeddedDatabase = (opts: StoreOptions) =>
+	opts.uri ? null : new SqliteDatabase({ file: opts.dataDir ? embeddedDatabaseFile(opts.dataDir) : null });
+
 /** The stores of one service: on the embedded store they share one database, so a transaction can span them. */
 export function createStores(specs: CollectionSpec[], opts: StoreOptions): Record<string, Store> {
-	const embedded = opts.uri ? null : new SqliteDatabase({ file: opts.dataDir ? embeddedDatabaseFile(opts.dataDir) : null });
+	const embedded = embeddedDatabase(opts);
 	const stores: Record<string, Store> = {};
-	for (const spec of specs) {
-		if (embedded) stores[spec.name] = new SqliteStore(spec, embedded);
-		else if (/^mongodb(\+srv)?:\/\//i.test(opts.uri!))
-			stores[spec.name] = new (mongooseStore())(spec, opts.uri!, opts.connectTimeoutMs);
-		else stores[spec.name] = new (sequelizeStore())(spec, opts.uri!, opts.connectTimeoutMs, opts.poolMax);
-	}
+	for (const spec of specs) stores[spec.name] = openStore(spec, embedded, opts);
 	return stores;
 }
 
 export function createStore<T extends Doc = Doc>(spec: CollectionSpec, opts: StoreOptions): Store<T> {
-	return createStores([spec], opts)[spec.name] as unknown as Store<T>;
+	return openStore<T>(spec, embeddedDatabase(opts), opts);
 }

@@ -137,23 +137,24 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 				.map(([name]) => ({ fields: [name] })),
 			...(this.spec.indexes ?? []).map(i => ({ fields: i.fields, unique: !!i.unique }))
 		];
-		const fakeService = {
+		// What moleculer-db's adapter reads of its service; it sets `model` on it once connected.
+		const fakeService: { schema: object; logger: object; model?: ModelStatic<Model> } = {
 			schema: { model: { name: this.spec.name, define, options: { tableName: this.spec.name, timestamps: false, indexes } } },
 			logger: { info: () => undefined }
-		} as unknown as { model: ModelStatic<Model> };
+		};
 		// eslint-disable-next-line @typescript-eslint/no-explicit-any
 		const adapter = new (SqlAdapter as any)(sequelize);
 		adapter.init(null, fakeService);
 		try {
 			await adapter.connect();
 			// In production the tables are the migrations' (lib/migrations); elsewhere missing ones are created here.
-			if (!schemaOwnedByMigrations(this.uri)) await syncTable(fakeService.model);
+			if (!schemaOwnedByMigrations(this.uri)) await syncTable(fakeService.model!);
 		} catch (err) {
 			this.sequelize = null;
 			await release(this.uri);
 			throw err;
 		}
-		this.model = fakeService.model;
+		this.model = fakeService.model!;
 	}
 
 	async disconnect(): Promise<void> {
@@ -204,10 +205,7 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 		const cond = this.where({ ...where, id });
 		try {
 			if (this.sequelize!.getDialect() === "postgres") {
-				const [, rows] = (await this.model.update(values, { where: cond, returning: true, transaction: this.tx })) as unknown as [
-					number,
-					Model[]
-				];
+				const [, rows] = await this.model.update(values, { where: cond, returning: true, transaction: this.tx });
 				return rows.length ? this.toDoc(rows[0]) : null;
 			}
 			const [affected] = await this.model.update(values, { where: cond, transaction: this.tx });

@@ -176,7 +176,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 			bind: <U extends Doc>(store: Store<U>): Store<U> => {
 				if (!(store instanceof SqliteStore) || store.database !== this.database)
 					throw new Error(`${store.collection} is not in the same database as ${this.collection}`);
-				return store.transactionView() as unknown as Store<U>;
+				return store.transactionView();
 			}
 		};
 		if (!this.connected) throw new Error(`${this.collection} store is not connected`);

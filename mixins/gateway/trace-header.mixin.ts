@@ -6,7 +6,7 @@
  *   names it by the full URL, whose query may hold an email address or a search, and whose ids make
  *   every request a name of its own).
  */
-import type { Context, Service, ServiceSchema } from "moleculer";
+import type { Context } from "moleculer";
 import { traceparentOf } from "../../lib/tracing/origin";
 import type { GatewayMixin, Req, Res } from "./http";
 
@@ -35,9 +35,9 @@ function setTraceHeader(ctx: RestCtx) {
 	if (ctx.span) ctx.params.res.setHeader("traceparent", traceparentOf(ctx.span));
 }
 
-// `merged` (run on the final schema, before the actions are wrapped) is not in Moleculer's schema types.
-export const TraceHeaderMixin = {
-	merged(this: Service, schema: ServiceSchema) {
+// `merged` runs on the final schema, before the actions are wrapped (types/moleculer-runtime.d.ts).
+export const TraceHeaderMixin: GatewayMixin = {
+	merged(schema) {
 		if (!this.broker.isTracingEnabled()) return;
 		const rest = schema.actions?.rest;
 		if (rest && typeof rest === "object")
@@ -49,4 +49,4 @@ export const TraceHeaderMixin = {
 		const before = (hooks.before ??= {});
 		before.rest = [...([] as unknown[]).concat(before.rest ?? []), setTraceHeader] as NonNullable<typeof before.rest>;
 	}
-} as unknown as GatewayMixin;
+};
