@@ -7,6 +7,7 @@
  */
 import { ServiceBroker, type BrokerOptions } from "moleculer";
 import { brokerOptions } from "./moleculer.config";
+import { withHotReload } from "./lib/broker/moleculer-internals";
 import { loadConfig } from "./lib/config";
 import { domainServices } from "./services/domain-services";
 
@@ -22,9 +23,8 @@ export function serviceFiles(names: string[]): string[] {
 export function createBroker(overrides: Partial<BrokerOptions> = {}, services?: string[]): ServiceBroker {
 	const files = serviceFiles(services ?? loadConfig().services);
 	const options: BrokerOptions = { ...brokerOptions(), ...overrides };
-	// Moleculer adds its hot-reload middleware only along with its internal ones, which the options
-	// list themselves (moleculer.config.ts).
-	if (options.hotReload) options.middlewares = [...(options.middlewares ?? []), "HotReload"];
+	// The options list Moleculer's internal middlewares themselves (moleculer.config.ts).
+	if (options.hotReload) options.middlewares = withHotReload(options.middlewares ?? []);
 	const broker = new ServiceBroker(options);
 	for (const file of files) broker.loadService(file);
 	return broker;

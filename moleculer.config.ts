@@ -2,7 +2,7 @@
  * Broker options, built from the environment: the same code runs as one process (no transporter)
  * or as one node per service (TRANSPORTER=nats://...), with Redis as cacher when REDIS_URL is set.
  */
-import type { BrokerOptions, Middleware, ServiceBroker } from "moleculer";
+import type { BrokerOptions } from "moleculer";
 import { loadConfig, type Env } from "./lib/config";
 import { StrictValidator } from "./lib/broker/strict-validator";
 import { RequestScopeMiddleware } from "./lib/broker/request-scope.middleware";
@@ -14,19 +14,17 @@ import { rediscoverOnStart } from "./lib/broker/rediscover";
 import { transporterOptions } from "./lib/broker/transporter";
 import { transporterSettings } from "./lib/broker/transporter-settings";
 import { FailoverMiddleware } from "./lib/broker/failover.middleware";
+import { internalMiddlewares } from "./lib/broker/moleculer-internals";
 import { tracingOptions } from "./lib/tracing/options";
 
 /**
- * Moleculer's internal middlewares in its own order (service-broker.js), with the lighter metrics
- * hooks in place of "Metrics". Moleculer calls a middleware given as a function with the broker.
+ * Moleculer's internal middlewares in its own order, with the lighter metrics hooks in place of
+ * "Metrics". Failover sits inside Retry, which sends again the idempotent calls whose node it finds dead.
  */
-const INTERNAL_MIDDLEWARES: Array<string | Middleware | ((broker: ServiceBroker) => Middleware)> = [
-	...["ActionHook", "Validator", "Bulkhead", "Cacher", "ContextTracker", "CircuitBreaker", "Timeout"],
-	// Inside Retry, which sends again the idempotent calls whose node it finds dead.
-	FailoverMiddleware,
-	...["Retry", "Fallback"],
-	...["ErrorHandler", "Tracing", LeanMetricsMiddleware, "Debounce", "Throttle"]
-];
+const INTERNAL_MIDDLEWARES = internalMiddlewares({
+	Retry: [FailoverMiddleware, "Retry"],
+	Metrics: [LeanMetricsMiddleware]
+});
 
 type BrokerMetricsReporter = NonNullable<Exclude<BrokerOptions["metrics"], boolean | undefined>>["reporter"];
 

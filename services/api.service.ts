@@ -18,6 +18,7 @@ import { BODY_LIMIT_BYTES, bodyPolicy } from "../lib/gateway/body-policy";
 import { answerClientErrorsWithJson, clientErrorBody } from "../lib/gateway/client-error";
 import { COMPAT_ROUTES } from "../lib/gateway/compat-routes";
 import { toErrorBody } from "../lib/gateway/error-body";
+import { rateLimitOf, sendErrorUnlogged, takeOverRequests } from "../lib/gateway/moleculer-web-internals";
 import type { DocumentedRoute } from "../lib/gateway/openapi";
 import { clientIp, retryAfterSeconds } from "../lib/gateway/rate-limit";
 import { idempotencyKeyFrom, requestIdFrom } from "../lib/gateway/request-id";
@@ -92,7 +93,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 				res.setHeader(
 					"Retry-After",
 					String(
-						retryAfter ?? retryAfterSeconds(req.$route?.rateLimit?.store, req.$rateLimitKey, this.settings.rateLimitWindowMs)
+						retryAfter ?? retryAfterSeconds(rateLimitOf(req.$route)?.store, req.$rateLimitKey, this.settings.rateLimitWindowMs)
 					)
 				);
 			if (status === 401) res.setHeader("WWW-Authenticate", 'Bearer realm="api"');
@@ -162,10 +163,9 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 			callOptions: {}
 		};
 
-		// moleculer-web built its default route before this hook ran; replace it with ours. One route
+		// moleculer-web built the placeholder route before this hook ran; replace it with ours. One route
 		// per rate-limit group, all under /api ("/v1/..." and the unversioned names).
-		this.routes = [];
-		this.aliases = [];
+		this.removeRouteByName("placeholder");
 		this.addRoute({
 			...common,
 			name: "auth",
@@ -192,10 +192,11 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		// The document of exactly what is served: the same list the aliases above were made from.
 		this.publishOpenApi(schemas, served);
 
-		// Our listener in front of moleculer-web's (upgrade requests go through the extension point).
+		// Our listener in front of moleculer-web's (upgrade requests go through the extension point),
+		// which passes requests on to moleculer-web's handler in its documented middleware form.
 		const server = this.server as Server;
-		server.removeAllListeners("request");
-		server.on("request", (req: Req, res: Res) => this.handleHttp(req, res));
+		this.moleculerWebHandler = this.express();
+		takeOverRequests(server, (req: Req, res: Res) => this.handleHttp(req, res));
 		server.requestTimeout = cfg.httpTimeoutMs;
 		server.headersTimeout = Math.min(cfg.httpTimeoutMs, 20_000);
 		// Node checks those timeouts every 30 s by default, so a slow client could hold a connection
@@ -250,7 +251,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 				clearTimeout(timer);
 				this.inFlight.delete(res);
 			});
-			void this.httpHandler(req, res);
+			void this.moleculerWebHandler(req, res);
 		},
 
 		/**
@@ -270,9 +271,7 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		},
 
 		/** Errors are logged once, by settings.onError (5xx but 503, in the request's scope); moleculer-web would log them again. */
-		errorHandler(req: Req, res: Res, err: unknown) {
-			this.sendError(req, res, err);
-		},
+		errorHandler: sendErrorUnlogged,
 
 		/**
 		 * Stop accepting connections, let the requests in flight finish (their connections are not kept

@@ -13,7 +13,7 @@ declare module "moleculer" {
 		merged?: ((this: TThis, schema: ServiceSchema<TSettings>) => void) | ((this: TThis, schema: ServiceSchema<TSettings>) => void)[];
 	}
 
-	/** The built-in middlewares, each a factory taking the broker (src/middlewares/index.js). */
+	/** The built-in middlewares, each a factory taking the broker (src/middlewares/index.js); read only in lib/broker/moleculer-internals.ts. */
 	export const Middlewares: {
 		Metrics(broker: ServiceBroker): Middleware & { created(): void };
 	};

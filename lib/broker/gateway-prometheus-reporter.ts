@@ -7,11 +7,9 @@
  * node-ID labels. With a token (METRICS_TOKEN), the METRICS_PORT server asks for it too.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { MetricReporters } from "moleculer";
+import { MetricTypes } from "moleculer";
+import { PrometheusReporterBase, registeredMetrics } from "./moleculer-internals";
 import { NODE_ID_LABELS, isExportable, knownHostnames, maskHostnames, metricsTokenMatches } from "./metrics-privacy";
-
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const Base = MetricReporters.Prometheus as any;
 
 export interface GatewayReporterOptions {
 	port: number;
@@ -20,7 +18,7 @@ export interface GatewayReporterOptions {
 	token?: string | null;
 }
 
-export class GatewayPrometheusReporter extends Base {
+export class GatewayPrometheusReporter extends PrometheusReporterBase {
 	/** Host names masked in node-ID labels, refreshed at every scrape (nodes come and go). */
 	private hostnames: string[] = knownHostnames();
 
@@ -71,8 +69,8 @@ export class GatewayPrometheusReporter extends Base {
 	generatePrometheusResponse(): string {
 		this.hostnames = knownHostnames(this.broker?.registry?.nodes?.toArray?.() ?? []);
 		const lines: string[] = super.generatePrometheusResponse().split("\n");
-		for (const metric of this.registry.store.values() as Iterable<HistogramMetric>) {
-			if (metric.type !== "histogram" || metric.quantiles) continue;
+		for (const metric of registeredMetrics(this.registry)) {
+			if (!(metric instanceof MetricTypes.Histogram) || metric.quantiles) continue;
 			const name = this.formatMetricName(metric.name).replace(/[.-]/g, "_");
 			const at = lines.indexOf(`# TYPE ${name} histogram`);
 			if (at < 0) continue;
@@ -85,13 +83,6 @@ export class GatewayPrometheusReporter extends Base {
 		}
 		return lines.join("\n");
 	}
-}
-
-interface HistogramMetric {
-	name: string;
-	type: string;
-	quantiles?: number[];
-	snapshot(): Array<{ labels: Record<string, unknown>; sum: number; count: number }>;
 }
 
 /** The Prometheus text of this node's metrics, or null when metrics are off. */

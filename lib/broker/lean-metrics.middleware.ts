@@ -12,7 +12,6 @@
  * and transporter counters stay Moleculer's own.
  */
 import {
-	Middlewares,
 	type ActionHandler,
 	type ActionSchema,
 	type Context,
@@ -22,6 +21,7 @@ import {
 	type MetricTypes,
 	type ServiceBroker
 } from "moleculer";
+import { builtinMetricsMiddleware, dropMetric } from "./moleculer-internals";
 
 type Labels = Record<string, unknown>;
 type EventHandler = NonNullable<EventSchema["handler"]>;
@@ -89,7 +89,7 @@ function measured<R>(next: (ctx: Context) => unknown, registry: MetricRegistry, 
 }
 
 export function LeanMetricsMiddleware(broker: ServiceBroker): Middleware {
-	const own = Middlewares.Metrics(broker);
+	const own = builtinMetricsMiddleware(broker);
 	const registry = broker.metrics;
 	const on = broker.isMetricsEnabled();
 
@@ -108,8 +108,7 @@ export function LeanMetricsMiddleware(broker: ServiceBroker): Middleware {
 		created() {
 			own.created();
 			if (!on) return;
-			// Out of the registry's store: it has no method to drop a metric.
-			for (const name of NOT_RECORDED) registry.store.delete(name);
+			for (const name of NOT_RECORDED) dropMetric(registry, name);
 			// Registered again without client-side quantiles (a sample array per label set, sorted at
 			// every scrape); the buckets stay.
 			registry.register({

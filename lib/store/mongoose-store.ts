@@ -1,11 +1,10 @@
 /**
- * MongoDB store on moleculer-db-adapter-mongoose and mongoose 8. One connection per URI is shared
- * by the collections of a process (the adapter's own connect() binds to mongoose's global
- * connection, which breaks with two databases in one process, so the connection is made here).
+ * MongoDB store on mongoose 8. One connection per URI is shared by the collections of a process
+ * (moleculer-db-adapter-mongoose's connect() binds to mongoose's global connection, which breaks
+ * with two databases in one process, so the connection and the models are made here).
  * Conditional updates are findOneAndUpdate on the condition, atomic in the server.
  */
 import mongoose, { Schema, type ClientSession, type Connection, type Model } from "mongoose";
-import MongooseAdapter from "moleculer-db-adapter-mongoose";
 import { newId } from "../ids";
 import { schemaOwnedByMigrations } from "../migrations/settings";
 import { toMongoFilter, toMongoUpdate } from "./mongo-filter";
@@ -116,12 +115,7 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 			schema.index(Object.fromEntries(idx.fields.map(f => [f, 1])), { unique: !!idx.unique });
 		}
 		this.conn = await acquire(this.uri, this.connectTimeoutMs);
-		// The adapter holds the model so that moleculer-db conventions (adapter.model) stay usable.
-		// eslint-disable-next-line @typescript-eslint/no-explicit-any
-		const adapter = new (MongooseAdapter as any)(this.uri, {});
-		adapter.model = this.conn.models[this.spec.name] ?? this.conn.model(this.spec.name, schema);
-		adapter.conn = this.conn;
-		this.model = adapter.model;
+		this.model = this.conn.models[this.spec.name] ?? this.conn.model(this.spec.name, schema);
 		if (autoIndex) await this.model.init().catch(() => undefined);
 	}
 

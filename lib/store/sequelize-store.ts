@@ -13,7 +13,7 @@ import {
 	type Transaction,
 	type WhereOptions
 } from "sequelize";
-import SqlAdapter from "moleculer-db-adapter-sequelize";
+import { connectModel } from "./sequelize-adapter-internals";
 import { newId } from "../ids";
 import { schemaOwnedByMigrations } from "../migrations/settings";
 import {
@@ -49,8 +49,6 @@ function acquire(uri: string, connectTimeoutMs: number, poolMax: number): Sequel
 			pool: { max: poolMax, min: 0, idle: 10_000, acquire: Math.max(connectTimeoutMs, ACQUIRE_TIMEOUT_MS) },
 			dialectOptions: uri.startsWith("postgres") ? { connectionTimeoutMillis: connectTimeoutMs } : {}
 		});
-		// The adapter must not sync (its failure path closes the shared pool); syncTable() does it.
-		Object.assign(sequelize, { noSync: true });
 		pool = { sequelize, users: 0 };
 		pools.set(uri, pool);
 	}
@@ -137,24 +135,18 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 				.map(([name]) => ({ fields: [name] })),
 			...(this.spec.indexes ?? []).map(i => ({ fields: i.fields, unique: !!i.unique }))
 		];
-		// What moleculer-db's adapter reads of its service; it sets `model` on it once connected.
-		const fakeService: { schema: object; logger: object; model?: ModelStatic<Model> } = {
-			schema: { model: { name: this.spec.name, define, options: { tableName: this.spec.name, timestamps: false, indexes } } },
-			logger: { info: () => undefined }
-		};
-		// eslint-disable-next-line @typescript-eslint/no-explicit-any
-		const adapter = new (SqlAdapter as any)(sequelize);
-		adapter.init(null, fakeService);
+		const definition = { name: this.spec.name, define, options: { tableName: this.spec.name, timestamps: false, indexes } };
+		let model: ModelStatic<Model>;
 		try {
-			await adapter.connect();
+			model = await connectModel(sequelize, definition);
 			// In production the tables are the migrations' (lib/migrations); elsewhere missing ones are created here.
-			if (!schemaOwnedByMigrations(this.uri)) await syncTable(fakeService.model!);
+			if (!schemaOwnedByMigrations(this.uri)) await syncTable(model);
 		} catch (err) {
 			this.sequelize = null;
 			await release(this.uri);
 			throw err;
 		}
-		this.model = fakeService.model!;
+		this.model = model;
 	}
 
 	async disconnect(): Promise<void> {

@@ -4,7 +4,6 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Context, ServiceSchema } from "moleculer";
-import type { RateLimitStore } from "../../lib/gateway/rate-limit";
 
 /**
  * A part of the gateway service (services/api.service.ts). Its `this` is the whole gateway: the
@@ -21,14 +20,8 @@ export interface ActionInfo {
 	cache?: unknown;
 }
 
-export interface RouteRateLimit {
-	limit: number;
-	store: RateLimitStore;
-}
-
 export interface GatewayRoute {
 	name: string;
-	rateLimit?: RouteRateLimit;
 }
 
 export type Req = IncomingMessage & {

@@ -7,6 +7,7 @@
  */
 import ApiGateway from "moleculer-web";
 import { loadConfig } from "../../lib/config";
+import { routeRateLimits } from "../../lib/gateway/moleculer-web-internals";
 import { clientIp, createRateLimitStore, retryAfterSeconds, storeFactory, type RateLimitStore } from "../../lib/gateway/rate-limit";
 import type { GatewayMixin, Req } from "./http";
 
@@ -49,8 +50,7 @@ export const RateLimitMixin: GatewayMixin = {
 		},
 
 		rateLimitStores(): RateLimitStore[] {
-			const routes = this.routes as Array<{ rateLimit?: { store?: RateLimitStore } }>;
-			return [this.userLimit, ...routes.map(r => r.rateLimit?.store)].filter((s): s is RateLimitStore => !!s);
+			return [this.userLimit, ...routeRateLimits(this).map(l => l.store)].filter((s): s is RateLimitStore => !!s);
 		}
 	},
 

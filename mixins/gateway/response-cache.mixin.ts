@@ -12,7 +12,8 @@ import { clientIp } from "../../lib/gateway/rate-limit";
 import { requestIdFrom } from "../../lib/gateway/request-id";
 import { ResponseCache, etagOf, matchesIfNoneMatch, type RenderedResponse } from "../../lib/gateway/response-cache";
 import type { FlatHeaders } from "../../lib/gateway/security-headers";
-import { JSON_TYPE, serviceOf, type GatewayMixin, type Req, type Res, type RouteRateLimit } from "./http";
+import { rateLimitOf, type RouteRateLimit } from "../../lib/gateway/moleculer-web-internals";
+import { JSON_TYPE, serviceOf, type GatewayMixin, type Req, type Res } from "./http";
 
 export const ResponseCacheMixin: GatewayMixin = {
 	created() {
@@ -41,7 +42,7 @@ export const ResponseCacheMixin: GatewayMixin = {
 			// A service with no live node answers 503, as without the cache.
 			const endpoints = this.broker.registry.getActionEndpoints(entry.action) as { hasAvailable(): boolean } | undefined;
 			if (!endpoints?.hasAvailable()) return false;
-			const limit: RouteRateLimit = this.mainRoute.rateLimit;
+			const limit = rateLimitOf(this.mainRoute)!;
 			const key = clientIp(req, this.cfg.trustProxyHops);
 			const counted = limit.store.inc(key);
 			if (typeof counted === "number") {
