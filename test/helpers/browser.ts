@@ -27,6 +27,16 @@ const ROOT = path.join(__dirname, "..", "..");
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 export const ARTIFACTS_DIR = path.join(ROOT, "test-artifacts");
 
+/**
+ * Where a test saves a screenshot of the docs: docs/images/ with UPDATE_SCREENSHOTS=1 (to refresh
+ * the README's pictures), else test-artifacts/, so a test run leaves the checkout as it found it.
+ */
+export function docsScreenshot(name: string): string {
+	const dir = process.env.UPDATE_SCREENSHOTS === "1" ? path.join(ROOT, "docs", "images") : ARTIFACTS_DIR;
+	fs.mkdirSync(dir, { recursive: true });
+	return path.join(dir, name);
+}
+
 /** Quiet, reproducible and offline: no GPU, no sandbox (containers), no background traffic to Google. */
 const CHROMIUM_ARGS = [
 	"--headless",

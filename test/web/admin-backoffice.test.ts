@@ -4,15 +4,11 @@
  * API) and its low-stock alert arrive live, ships and delivers it; the logs viewer follows one
  * request through every service; a customer who opens /admin is sent to sign in as an admin.
  */
-import fs from "node:fs";
-import path from "node:path";
-import { browserTest, describeWithChromium, useChromium } from "../helpers/browser";
+import { browserTest, describeWithChromium, docsScreenshot, useChromium } from "../helpers/browser";
 import { client } from "../helpers/http";
 import { waitFor } from "../helpers/processes";
 import { startStack, type Stack } from "../helpers/stack";
 import { ADDRESS, ADMIN_ENV, CARD, goTo, registerCustomer, signInAsAdmin } from "./admin-fixtures";
-
-const SCREENSHOT = path.join(__dirname, "..", "..", "docs", "images", "backoffice.png");
 
 const describeE2E = describeWithChromium();
 
@@ -77,8 +73,7 @@ describeE2E("backoffice in Chromium (real app, embedded store)", () => {
 			await page.getByTestId("orders-today").getByText("1", { exact: true }).waitFor();
 			await page.getByTestId("status-paid").getByText("1", { exact: true }).waitFor();
 			await page.getByRole("region", { name: "Low stock" }).getByRole("link", { name: "Lighthouse Lamp" }).waitFor();
-			fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-			await page.screenshot({ path: SCREENSHOT, fullPage: true });
+			await page.screenshot({ path: docsScreenshot("backoffice.png"), fullPage: true });
 
 			// Ship and deliver from the order's page, which follows the order live.
 			await feed.getByRole("link", { name: new RegExp(`New order ${short}`) }).click();

@@ -5,16 +5,12 @@
  * card; the messages of the other payment failures and of out of stock; cancelling a paid order
  * shows the refund.
  */
-import fs from "node:fs";
-import path from "node:path";
 import type { Page } from "playwright-core";
-import { PHONE, browserTest, describeWithChromium, useChromium } from "../helpers/browser";
+import { PHONE, browserTest, describeWithChromium, docsScreenshot, useChromium } from "../helpers/browser";
 import { startStack, type Stack } from "../helpers/stack";
 import { ADDRESS, ADMIN, moveShipment, placeOrder, registerCustomer, seedShop, type Shop } from "./storefront-fixtures";
 
 jest.setTimeout(90_000);
-
-const SCREENSHOT = path.join(__dirname, "..", "..", "docs", "images", "storefront.png");
 
 /** Waits until the order page shows this status (the page is never reloaded in between). */
 async function statusBecomes(page: Page, status: string, timeout = 15_000) {
@@ -65,8 +61,7 @@ describeE2E("storefront in Chromium (real app, embedded store)", () => {
 			await page.goto(`${stack.baseUrl}/`);
 			await page.getByRole("heading", { level: 1, name: "Catalog" }).waitFor();
 			await page.getByText("61 products").waitFor();
-			fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
-			await page.screenshot({ path: SCREENSHOT });
+			await page.screenshot({ path: docsScreenshot("storefront.png") });
 
 			// Filters and pages live in the URL.
 			await page.getByLabel("Category").selectOption("Books");
