@@ -1,7 +1,4 @@
-// moleculer-db ships JS without usable typings for its adapters; the one used is reached through lib/store/sequelize-adapter-internals.ts.
-declare module "moleculer-db" {
-	export const MemoryAdapter: unknown;
-}
+// moleculer-db-adapter-sequelize ships no typings; it is reached only through lib/store/sequelize-adapter-internals.ts.
 declare module "moleculer-db-adapter-sequelize" {
 	const SqlAdapter: unknown;
 	export default SqlAdapter;
