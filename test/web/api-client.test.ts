@@ -69,12 +69,18 @@ describe("web API client (real gateway)", () => {
 		await api.register({ email: `ended-${Date.now()}@web.test`, password: "Secret-pass-1", name: "Ended" });
 		const signedOut: unknown[] = [];
 		api.onSession(s => s === null && signedOut.push(s));
-		// Spend the refresh token elsewhere: presenting it again ends the whole session family.
-		await countingFetch(`${stack.baseUrl}/api/v1/auth/refresh`, {
-			method: "POST",
-			headers: { "content-type": "application/json" },
-			body: JSON.stringify({ refreshToken: api.session()!.refreshToken })
-		});
+		// Spend the refresh token elsewhere, and its successor too: presenting it again is then a
+		// replay (no reuse grace once the next token was used), which ends the whole session family.
+		const refreshElsewhere = async (refreshToken: string) =>
+			(await (
+				await countingFetch(`${stack.baseUrl}/api/v1/auth/refresh`, {
+					method: "POST",
+					headers: { "content-type": "application/json" },
+					body: JSON.stringify({ refreshToken })
+				})
+			).json()) as { refreshToken: string };
+		const next = await refreshElsewhere(api.session()!.refreshToken);
+		await refreshElsewhere(next.refreshToken);
 		api.session()!.accessToken = null;
 		await expect(api.get("/users/me")).rejects.toMatchObject({ status: 401 });
 		expect(api.session()).toBeNull();
