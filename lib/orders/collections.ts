@@ -1,4 +1,5 @@
 /** The `orders` collection: what is stored for an order, on every adapter. Money in integer minor units. */
+import type { PostalAddress } from "../address";
 import type { CollectionSpec } from "../store";
 
 export const ORDER_STATUSES = ["pending", "confirmed", "paid", "shipped", "delivered", "cancelled"] as const;
@@ -15,16 +16,7 @@ export interface OrderLineDoc {
 	subtotalMinor: number;
 }
 
-export interface ShippingAddress {
-	line1: string;
-	line2?: string;
-	city: string;
-	postalCode: string;
-	country: string;
-	state?: string;
-	name?: string;
-	phone?: string;
-}
+export type ShippingAddress = PostalAddress;
 
 export type PaymentStatus = "pending" | "succeeded" | "failed" | "refunded";
 

@@ -2,6 +2,7 @@
  * The users service's collections and the documents they hold. Timestamps are ISO 8601 UTC strings
  * (fixed width, so they compare correctly as strings on every adapter).
  */
+import type { ClearablePostalAddress } from "../address";
 import type { CollectionSpec } from "../store";
 
 export type Role = "customer" | "admin";
@@ -18,17 +19,9 @@ export interface UserDoc {
 	[key: string]: unknown;
 }
 
-export interface AddressDoc {
+export interface AddressDoc extends ClearablePostalAddress {
 	id: string;
 	userId: string;
-	line1: string;
-	line2?: string | null;
-	city: string;
-	postalCode: string;
-	country: string;
-	state?: string | null;
-	name?: string | null;
-	phone?: string | null;
 	isDefault: boolean;
 	/**
 	 * The user's id on the default address, the address's own id on the others. Its unique index

@@ -2,6 +2,7 @@
  * fastest-validator rules of the users service's actions. The broker's validator makes every
  * schema strict, so an unknown field (e.g. `roles` on register or updateMe) is a 422.
  */
+import type { ClearablePostalAddress } from "../address";
 import { COUNTRY_CODES } from "./countries";
 
 const text = (max: number) => ({ type: "string", trim: true, min: 1, max });
@@ -62,14 +63,6 @@ export const addressUpdateParams = {
 	isDefault: { type: "boolean", optional: true }
 };
 
-export interface AddressInput {
-	line1: string;
-	line2?: string | null;
-	city: string;
-	postalCode: string;
-	country: string;
-	state?: string | null;
-	name?: string | null;
-	phone?: string | null;
+export interface AddressInput extends ClearablePostalAddress {
 	isDefault?: boolean;
 }

@@ -1,4 +1,5 @@
 /** What leaves the service: never the password hash, nor storage details such as defaultSlot. */
+import type { PostalAddress } from "../address";
 import type { AddressDoc, Role, UserDoc } from "./collections";
 
 export interface PublicUser {
@@ -10,16 +11,8 @@ export interface PublicUser {
 	updatedAt: string;
 }
 
-export interface PublicAddress {
+export interface PublicAddress extends PostalAddress {
 	id: string;
-	line1: string;
-	line2?: string;
-	city: string;
-	postalCode: string;
-	country: string;
-	state?: string;
-	name?: string;
-	phone?: string;
 	isDefault: boolean;
 	createdAt: string;
 	updatedAt: string;
