@@ -20,12 +20,19 @@ interface Movement {
 	orderId?: string;
 }
 
-/** Every page of a paged admin list. */
+/**
+ * Every page of a paged admin list. A 503 (no live node of the service just now: a restarted node
+ * not yet known to the gateway) is asked again for a while, as a client told to try again would.
+ */
 async function all<T>(api: Client, admin: string, path: string): Promise<T[]> {
 	const items: T[] = [];
 	for (let page = 1; ; page++) {
 		const sep = path.includes("?") ? "&" : "?";
-		const r = await api.get(`${path}${sep}page=${page}&pageSize=100`, { token: admin });
+		let r = await api.get(`${path}${sep}page=${page}&pageSize=100`, { token: admin });
+		for (let tries = 0; r.status === 503 && tries < 20; tries++) {
+			await new Promise(resolve => setTimeout(resolve, 500));
+			r = await api.get(`${path}${sep}page=${page}&pageSize=100`, { token: admin });
+		}
 		if (r.status !== 200) throw new Error(`GET ${path} answered ${r.status}: ${JSON.stringify(r.body)}`);
 		items.push(...r.body.items);
 		if (r.body.items.length < 100) return items;
