@@ -116,8 +116,9 @@ export class SqliteDatabase {
 	}
 
 	/**
-	 * Null when no transaction is open, else a promise of its end. Callers loop until null and then
-	 * act synchronously: an `await` between the check and the statement would let a transaction begin.
+	 * Null when no transaction is open, else a promise of the caller's turn (that transaction's end,
+	 * in line). Callers loop until null and then act synchronously: an `await` between the check and
+	 * the statement would let a transaction begin.
 	 */
 	idle(): Promise<void> | null {
 		if (!this.busy) return null;
