@@ -18,6 +18,9 @@ async function statusBecomes(page: Page, status: string, timeout = 15_000) {
 }
 
 async function fillCheckout(page: Page, cardNumber: string) {
+	// The saved addresses decide whether a new one is asked for: wait until they are loaded.
+	await page.getByRole("group", { name: "Shipping address" }).waitFor();
+	await page.getByText("Loading your addresses…").waitFor({ state: "hidden" });
 	if (await page.getByLabel("Street and number").isVisible()) {
 		await page.getByLabel("Full name").fill(ADDRESS.name);
 		await page.getByLabel("Street and number").fill(ADDRESS.line1);

@@ -168,7 +168,8 @@ export function CheckoutPage() {
 							<label for="addr-new">A new address</label>
 						</div>
 					)}
-					{choice === "new" && (
+					{/* Not while the saved ones load: the form would vanish under the customer's typing once one is chosen. */}
+					{addresses !== null && choice === "new" && (
 						<>
 							<AddressFields idPrefix="ship" value={address} onChange={setAddress} errors={errors?.address} />
 							<div class="choice">
