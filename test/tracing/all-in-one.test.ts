@@ -10,11 +10,12 @@ import { randomUUID } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { freePort, startNode, waitFor, type NodeProcess } from "../helpers/processes";
-import { E2E_ENV, Shop, type Customer } from "../orders/shop";
+import type { NodeProcess } from "../helpers/processes";
+import type { Customer, Shop } from "../orders/shop";
 import { eventually } from "../orders/support";
 import { parseTraceparent, traceIdOf } from "../../lib/tracing/ids";
 import { servicesIn, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./otlp-receiver";
+import { startTracedShop } from "./traced-shop";
 
 jest.setTimeout(60_000);
 
@@ -37,23 +38,7 @@ describe("tracing in the all-in-one topology (one node process, OTLP/HTTP to a r
 
 	beforeAll(async () => {
 		receiver = await startOtlpReceiver();
-		const port = await freePort();
-		node = startNode("all-in-one", {
-			...E2E_ENV,
-			NODE_ID: nodeID,
-			DATA_DIR: dataDir,
-			PORT: String(port),
-			HOST: "127.0.0.1",
-			OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-			OTEL_BSP_SCHEDULE_DELAY: "100"
-		});
-		shop = new Shop(`http://127.0.0.1:${port}`);
-		await waitFor("the shop to be ready", async () => (await shop.api.get("/api/v1/health/ready")).status === 200, 60_000).catch(
-			err => {
-				throw new Error(`${err.message}\n${node.output()}`);
-			}
-		);
-		await shop.loginAdmin();
+		({ node, shop } = await startTracedShop(receiver, { NODE_ID: nodeID, DATA_DIR: dataDir }));
 		ann = await shop.register("Ann");
 	});
 	afterAll(async () => {

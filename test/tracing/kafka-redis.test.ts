@@ -14,10 +14,11 @@ import path from "node:path";
 import Redis from "ioredis";
 import { parseTraceparent, type TraceParent } from "../../lib/tracing/ids";
 import { KAFKA_MOCK_ENV, startKafkaMock, type KafkaMock } from "../helpers/kafka-mock";
-import { freePort, startNode, waitFor, type NodeProcess } from "../helpers/processes";
+import { waitFor, type NodeProcess } from "../helpers/processes";
 import { describeWith, KAFKA_MOCK, REDIS } from "../messaging/support";
-import { E2E_ENV, Shop } from "../orders/shop";
+import type { Shop } from "../orders/shop";
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from "./otlp-receiver";
+import { startTracedShop } from "./traced-shop";
 
 jest.setTimeout(120_000);
 
@@ -48,26 +49,13 @@ describeWith(KAFKA_MOCK, REDIS)("traces through Kafka and Redis (one node proces
 
 	beforeAll(async () => {
 		[mock, receiver] = await Promise.all([startKafkaMock(), startOtlpReceiver()]);
-		const port = await freePort();
-		node = startNode("all-in-one", {
-			...E2E_ENV,
+		({ node, shop } = await startTracedShop(receiver, {
 			...KAFKA_MOCK_ENV,
 			NAMESPACE: ns,
 			DATA_DIR: dataDir,
-			PORT: String(port),
-			HOST: "127.0.0.1",
 			KAFKA_BROKERS: mock.brokers,
-			REDIS_URL: "redis://127.0.0.1:6379",
-			OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-			OTEL_BSP_SCHEDULE_DELAY: "100"
-		});
-		shop = new Shop(`http://127.0.0.1:${port}`);
-		await waitFor("the shop to be ready", async () => (await shop.api.get("/api/v1/health/ready")).status === 200, 60_000).catch(
-			err => {
-				throw new Error(`${err.message}\n${node.output()}`);
-			}
-		);
-		await shop.loginAdmin();
+			REDIS_URL: "redis://127.0.0.1:6379"
+		}));
 	});
 
 	afterAll(async () => {
