@@ -23,13 +23,6 @@ function list(value: string | undefined): string[] {
 		.filter(Boolean);
 }
 
-/** A number that may not be below `min` (ages, intervals, sizes). */
-function atLeast(env: Env, name: string, fallback: number, min: number): number {
-	const n = int(env[name], fallback);
-	if (n < min) throw new Error(`Invalid ${name} in configuration: "${env[name]}" (at least ${min})`);
-	return n;
-}
-
 /** Parses "15m", "7d", "3600" (seconds) into seconds. */
 export function parseDuration(value: string | undefined, fallbackSeconds: number): number {
 	if (!value) return fallbackSeconds;
@@ -95,7 +88,7 @@ export function loadConfig(env: Env = process.env) {
 		requestTimeoutMs: int(env.REQUEST_TIMEOUT_MS, 10_000),
 		dbConnectTimeoutMs: int(env.DB_CONNECT_TIMEOUT_MS, 5_000),
 		/** Connections a node keeps at most per PostgreSQL database (the services of a node on one URI share them). */
-		dbPoolMax: Math.floor(atLeast(env, "DB_POOL_MAX", 20, 1)),
+		dbPoolMax: Math.floor(numberSetting(env, "DB_POOL_MAX", 20, 1)),
 		metricsPort: env.METRICS_PORT ? int(env.METRICS_PORT, 3030) : null,
 		/** The outbox relay (lib/outbox): how often it looks for events to (re)deliver. */
 		outboxPollMs: int(env.OUTBOX_POLL_MS, 1_000),
@@ -110,19 +103,19 @@ export function loadConfig(env: Env = process.env) {
 		 * once older than its RETENTION_*_DAYS; 0 keeps it for ever. Each service sweeps its own rules
 		 * every RETENTION_SWEEP_MS and once shortly after start (0: never by itself).
 		 */
-		retentionSweepMs: atLeast(env, "RETENTION_SWEEP_MS", 3_600_000, 0),
+		retentionSweepMs: numberSetting(env, "RETENTION_SWEEP_MS", 3_600_000, 0),
 		/** Records read and removed per step of a sweep, so a sweep never holds the event loop long. */
-		retentionBatchSize: Math.floor(atLeast(env, "RETENTION_BATCH_SIZE", 500, 1)),
+		retentionBatchSize: Math.floor(numberSetting(env, "RETENTION_BATCH_SIZE", 500, 1)),
 		/** Body and HTML of sent notifications, counted from sending. */
-		retentionNotificationBodyDays: atLeast(env, "RETENTION_NOTIFICATION_BODY_DAYS", 30, 0),
+		retentionNotificationBodyDays: numberSetting(env, "RETENTION_NOTIFICATION_BODY_DAYS", 30, 0),
 		/** Sent and failed notification records, counted from creation (pending ones are never removed). */
-		retentionNotificationDays: atLeast(env, "RETENTION_NOTIFICATION_DAYS", 180, 0),
+		retentionNotificationDays: numberSetting(env, "RETENTION_NOTIFICATION_DAYS", 180, 0),
 		/** The day files DATA_DIR/mail/<UTC day>.mbox written without SMTP_URL. */
-		retentionMailDays: atLeast(env, "RETENTION_MAIL_DAYS", 14, 0),
+		retentionMailDays: numberSetting(env, "RETENTION_MAIL_DAYS", 14, 0),
 		/** Ended sessions (refresh tokens expired or revoked), counted from the end; never less than JWT_ACCESS_TTL. */
-		retentionSessionDays: atLeast(env, "RETENTION_SESSION_DAYS", 7, 0),
+		retentionSessionDays: numberSetting(env, "RETENTION_SESSION_DAYS", 7, 0),
 		/** The ids of handled events (lib/outbox/inbox.ts), counted from handling: longer than any redelivery. */
-		retentionHandledEventsDays: atLeast(env, "RETENTION_HANDLED_EVENTS_DAYS", 7, 0)
+		retentionHandledEventsDays: numberSetting(env, "RETENTION_HANDLED_EVENTS_DAYS", 7, 0)
 	};
 }
 
