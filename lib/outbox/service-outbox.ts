@@ -10,7 +10,6 @@ import type { DomainEvent } from "../events";
 import { messagingOf } from "../messaging/registry";
 import { isPermanent } from "../messaging/envelope";
 import { busConsumersOf } from "../messaging/routes";
-
 import type { Store } from "../store";
 import { parentSpanOf } from "../tracing/origin";
 import type { HandledRecord, OutboxRecord } from "./collections";
@@ -68,17 +67,19 @@ export function deliverTo(broker: ServiceBroker) {
 	const traced = broker.isTracingEnabled();
 	const c = loadConfig();
 	const configured = { rabbitmq: !!c.amqpUrl, kafka: c.kafkaBrokers.length > 0, redis: !!c.redisUrl };
-	// Who gets each type as a plain event, asked of the registry once per type until services change.
-	const plainListeners = new Map<string, string[]>();
+	// Per type: the flow consumers that must acknowledge it, and the listeners that get a plain event
+	// (asked of the registry once per type until services change).
+	const routes = new Map<string, { required: string[]; others: string[] }>();
 	const local = localReceivers(broker);
-	broker.localBus.on("$services.changed", () => plainListeners.clear());
-	const othersOf = (type: string, required: string[]) => {
-		let groups = plainListeners.get(type);
-		if (!groups) {
-			groups = (broker.registry.events.getGroups(type) as string[]).filter(group => !required.includes(group));
-			plainListeners.set(type, groups);
+	broker.localBus.on("$services.changed", () => routes.clear());
+	const routeOf = (type: string) => {
+		let route = routes.get(type);
+		if (!route) {
+			const required = busConsumersOf(type, configured);
+			const others = (broker.registry.events.getGroups(type) as string[]).filter(group => !required.includes(group));
+			routes.set(type, (route = { required, others }));
 		}
-		return groups;
+		return route;
 	};
 	return async (event: DomainEvent<unknown>, first = false): Promise<void> => {
 		// The request id travels on, so every service's log lines of one request share it; when traced,
@@ -86,8 +87,7 @@ export function deliverTo(broker: ServiceBroker) {
 		const parentSpan = traced ? parentSpanOf(event) : undefined;
 		// A first delivery lets consumers skip looking the event up in their inbox (nobody can have had it).
 		const opts = { requestID: event.correlationid, meta: { $firstDelivery: first }, ...(parentSpan && { parentSpan }) };
-		const required = busConsumersOf(event.type, configured);
-		const others = othersOf(event.type, required);
+		const { required, others } = routeOf(event.type);
 		const absent: string[] = [];
 		const jobs: Array<Promise<unknown>> = [];
 		const published = messagingOf(broker)?.publish(event);
