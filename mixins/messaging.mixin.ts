@@ -106,6 +106,13 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 		await inbox.markHandled(id);
 	}
 
+	/** This service's consumer of `type`; a client error (no delivery again can help) when it has none. */
+	function consumerOf(this: Self, type: unknown): Consumer {
+		const c = consumers.find(c => c.event === type);
+		if (!c) throw new PermanentMessageError(`${this.name} does not consume ${String(type)}`);
+		return c;
+	}
+
 	/** A context for handling `event` outside a Moleculer event or call (a broker's message, the relay's direct delivery). */
 	function eventContext(this: Self, event: DomainEvent<unknown>, meta: object, parentSpan?: unknown) {
 		// No endpoint: Moleculer takes null (a context of no registered action or event); its types do not say so.
@@ -125,10 +132,10 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 	 * handling and answer without a call through the broker's middlewares.
 	 */
 	function receiveLocally(this: Self, event: DomainEvent<unknown>, first: boolean): Promise<void> {
-		const c = consumers.find(c => c.event === event?.type);
-		if (!c) return Promise.reject(new PermanentMessageError(`${this.name} does not consume ${String(event?.type)}`));
 		const ctx = eventContext.call(this, event, { $firstDelivery: first });
-		const done = requestScope.run({ requestId: ctx.requestID ?? undefined }, () => handleOnce.call(this, c, ctx));
+		const done = requestScope.run({ requestId: ctx.requestID ?? undefined }, async () =>
+			handleOnce.call(this, consumerOf.call(this, event?.type), ctx)
+		);
 		const tracked = done.catch(() => undefined).finally(() => this.localDeliveries!.delete(tracked));
 		this.localDeliveries!.add(tracked);
 		return done;
@@ -230,8 +237,7 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 						visibility: "public",
 						idempotent: true,
 						async handler(this: Self, ctx: Context<DomainEvent<unknown>>) {
-							const c = consumers.find(c => c.event === ctx.params?.type);
-							if (!c) throw new PermanentMessageError(`${this.name} does not consume ${String(ctx.params?.type)}`);
+							const c = consumerOf.call(this, ctx.params?.type);
 							Object.assign(ctx, { eventName: c.event, eventType: "emit" });
 							await handleOnce.call(this, c, ctx);
 							return true;
