@@ -181,9 +181,11 @@ export function MessagingMixin<S extends Service = Service>(specs: Consumers<S> 
 
 	async function stopped(this: Self) {
 		// From now on the relay calls (and finds no node, or another one); what it handed over directly ends first.
-		const receivers = localReceivers(this.broker);
-		if (this.localDeliveries && receivers.get(this.name) === this.localReceiver) receivers.delete(this.name);
-		if (this.localDeliveries) await drain(this.localDeliveries, STOP_DRAIN_MS);
+		if (this.localReceiver) {
+			const receivers = localReceivers(this.broker);
+			if (receivers.get(this.name) === this.localReceiver) receivers.delete(this.name);
+			await drain(this.localDeliveries!, STOP_DRAIN_MS);
+		}
 		await this.messagingConsumers;
 		await this.messaging?.release(this);
 	}
