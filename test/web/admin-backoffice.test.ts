@@ -184,12 +184,16 @@ describeE2E("backoffice in Chromium (real app, embedded store)", () => {
 			email: ADMIN_ENV.ADMIN_EMAIL,
 			password: ADMIN_ENV.ADMIN_PASSWORD
 		});
-		// The nodes ship their lines every LOG_SHIP_INTERVAL_MS: wait until the request's last ones are stored.
-		await waitFor("the request's notification lines", async () => {
-			const r = await client(stack.baseUrl).get(`/api/v1/logs?requestId=${requestId}&service=notifications`, {
+		// The nodes ship their lines every LOG_SHIP_INTERVAL_MS: wait until the lines the page looks for are
+		// stored. A notification line alone is not enough: order.confirmed sends one before the payment runs.
+		const stored = async (filter: string) => {
+			const r = await client(stack.baseUrl).get(`/api/v1/logs?requestId=${requestId}&${filter}`, {
 				token: admin.body.accessToken
 			});
 			return r.body.total > 0;
+		};
+		await waitFor("the request's payment failure and notification lines", async () => {
+			return (await stored("service=payments&q=failed")) && (await stored("service=notifications"));
 		});
 
 		await signInAsAdmin(page, stack.baseUrl);
