@@ -49,6 +49,11 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	private readonly uniqueFields: string[];
 	private connected = false;
 	private txView: SqliteStore<T> | null = null;
+	/**
+	 * The texts of the commonest statements, made once: the prepared-statement cache is keyed by
+	 * text, and a text built afresh on every call is hashed afresh (a measurable share of an order).
+	 */
+	private readonly texts: { insert: string; byId: string; removeById: string };
 
 	constructor(
 		private readonly spec: CollectionSpec,
@@ -61,6 +66,13 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		this.sql = new SqlBuilder(spec.fields);
 		this.fieldList = Object.entries(spec.fields);
 		this.uniqueFields = this.fieldList.filter(([, f]) => f.unique).map(([n]) => n);
+		const columns = ['"id"', ...this.fieldList.map(([name]) => quote(name))];
+		this.texts = {
+			// Every column, absent ones bound to NULL (what leaving them out stores too): one text per table.
+			insert: `INSERT INTO ${this.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
+			byId: `SELECT * FROM ${this.table} WHERE "id" = ?`,
+			removeById: `DELETE FROM ${this.table} WHERE "id" = ?`
+		};
 	}
 
 	async connect(): Promise<void> {
@@ -90,24 +102,24 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	async insert(doc: Omit<T, "id"> & { id?: string }): Promise<T> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
 		const out: Record<string, unknown> = { id: (doc as { id?: string }).id ?? newId() };
-		const columns = ['"id"'];
 		const params: SqlValue[] = [out.id as string];
 		for (const [name, f] of this.fieldList) {
 			let value = (doc as Record<string, unknown>)[name];
 			if (value === undefined) value = f.default;
-			if (value === undefined || value === null) continue;
-			columns.push(quote(name));
+			if (value === undefined || value === null) {
+				params.push(null);
+				continue;
+			}
 			params.push(toSql(value, f));
 			out[name] = value;
 		}
-		const text = `INSERT INTO ${this.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`;
-		await this.write(() => this.database.statement(text).run(...params));
+		await this.write(() => this.database.statement(this.texts.insert).run(...params));
 		return out as T;
 	}
 
 	async findById(id: string): Promise<T | null> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
-		return this.toDoc(this.database.statement(`SELECT * FROM ${this.table} WHERE "id" = ?`).get(id) as Row | undefined);
+		return this.toDoc(this.database.statement(this.texts.byId).get(id) as Row | undefined);
 	}
 
 	async findOne(where: Filter): Promise<T | null> {
@@ -158,7 +170,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 
 	async removeById(id: string): Promise<boolean> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
-		const { changes } = await this.write(() => this.database.statement(`DELETE FROM ${this.table} WHERE "id" = ?`).run(id));
+		const { changes } = await this.write(() => this.database.statement(this.texts.removeById).run(id));
 		return Number(changes) > 0;
 	}
 
