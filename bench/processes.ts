@@ -9,7 +9,9 @@ import fs from "node:fs";
 import net from "node:net";
 
 /** The flags `npm start` runs the shop with (package.json). */
-export const NODE_FLAGS = ["--experimental-async-context-frame", "--max-semi-space-size=64", "--import", "tsx"];
+export const NODE_FLAGS = ["--experimental-async-context-frame", "--max-semi-space-size=64"];
+/** A TypeScript script (the bare baseline, an older checkout's server.ts) runs through tsx. */
+const TS_FLAGS = ["--import", "tsx"];
 
 /** Clock ticks per second of /proc/<pid>/stat's CPU times: 100 on every Linux this runs on. */
 const CLOCK_TICKS = 100;
@@ -48,7 +50,8 @@ export function freePort(): Promise<number> {
 }
 
 export function spawnNode(script: string, env: Record<string, string | undefined>, cwd: string, extraFlags: string[] = []): NodeProcess {
-	const child = spawn(process.execPath, [...NODE_FLAGS, ...extraFlags, script], { cwd, env, stdio: ["ignore", "inherit", "inherit"] });
+	const flags = [...NODE_FLAGS, ...(script.endsWith(".ts") ? TS_FLAGS : []), ...extraFlags];
+	const child = spawn(process.execPath, [...flags, script], { cwd, env, stdio: ["ignore", "inherit", "inherit"] });
 	live.add(child);
 	const exited = new Promise<number | string>(resolve =>
 		child.once("exit", (code, signal) => {

@@ -1,11 +1,15 @@
 /**
- * The all-in-one shop started as `npm start` starts it (node with the same flags, server.ts), in a
- * process of its own on a free loopback port and the given DATA_DIR, with the gateway's rate
- * limits out of the way; ready once GET /api/v1/health/ready answers 200.
+ * The all-in-one shop started as `npm start` starts it (the server compiled by
+ * scripts/build-server.ts, node with the same flags), in a process of its own on a free loopback
+ * port and the given DATA_DIR, with the gateway's rate limits out of the way; ready once
+ * GET /api/v1/health/ready answers 200.
  * BENCH_SHOP_NODE_FLAGS adds Node flags for the shop alone (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  * BENCH_SHOP_DIR runs the shop of another checkout (an older release in a git worktree) under the
- * same load, for before/after figures from one benchmark.
+ * same load, for before/after figures from one benchmark; a checkout from before the compiled
+ * start runs its server.ts through tsx, as its `npm start` did.
  */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
 import { freePort, spawnNode, waitFor200, type NodeProcess } from "./processes";
 
@@ -21,11 +25,22 @@ export interface Shop extends NodeProcess {
 	readyMs: number;
 }
 
+let entry: string | null = null;
+
+/** The script `npm start` of ROOT runs: compiled first (once per benchmark) where ROOT has the build. */
+function shopEntry(): string {
+	if (entry) return entry;
+	const build = path.join(ROOT, "scripts", "build-server.ts");
+	if (!fs.existsSync(build)) return (entry = path.join(ROOT, "server.ts"));
+	execFileSync(process.execPath, ["--import", "tsx", build], { cwd: ROOT, stdio: "ignore" });
+	return (entry = path.join(ROOT, "dist", "server", "server.js"));
+}
+
 export async function startShop(dataDir: string, env: Record<string, string> = {}, readyTimeoutMs = 600_000): Promise<Shop> {
 	const port = await freePort();
 	const started = performance.now();
 	const proc = spawnNode(
-		path.join(ROOT, "server.ts"),
+		shopEntry(),
 		{
 			...process.env,
 			PORT: String(port),

@@ -23,7 +23,15 @@ import { etagOf, matchesIfNoneMatch } from "./response-cache";
 import type { FlatHeaders } from "./security-headers";
 import { WebDevServers } from "./web-dev";
 
-const ROOT = path.resolve(__dirname, "..", "..");
+/** The checkout (or image) root: the nearest folder with a package.json, from lib/gateway/ or from its compiled copy in dist/server/lib/gateway/. */
+function projectRoot(from: string): string {
+	for (let dir = from; ; dir = path.dirname(dir)) {
+		if (fs.existsSync(path.join(dir, "package.json"))) return dir;
+		if (path.dirname(dir) === dir) return path.resolve(from, "..", "..");
+	}
+}
+
+const ROOT = projectRoot(__dirname);
 export const WEB_DIST_DIR = path.join(ROOT, "dist", "web");
 const WEB_SOURCE_DIR = path.join(ROOT, "web");
 

@@ -206,7 +206,9 @@ describe("Dockerfile", () => {
 		expect(["root", "0", "0:0", "root:root"]).not.toContain(user);
 		expect(runtime.some(l => /^ENV\s.*\bNODE_ENV=production\b/i.test(l))).toBe(true);
 		expect(runtime.some(l => /^EXPOSE\s+3000\b/i.test(l))).toBe(true);
-		expect(runtime.some(l => /^CMD\s.*server\.ts/i.test(l))).toBe(true);
+		// The compiled server, as `npm start` runs it (scripts/build-server.ts).
+		expect(runtime.some(l => /^CMD\s.*dist\/server\/server\.js/i.test(l))).toBe(true);
+		expect(runtime.some(l => /^COPY\s+--from=server\s+\/app\/dist\/server\b/i.test(l))).toBe(true);
 	});
 
 	it("has a HEALTHCHECK on the gateway's liveness route, without curl", () => {

@@ -1,5 +1,6 @@
 /** Starts real `server.ts` node processes, as an operator would, and stops them. */
 import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
@@ -15,8 +16,17 @@ export interface NodeProcess {
 	stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startNode(name: string, env: Record<string, string>): NodeProcess {
-	const child = spawn(NODE, ["--import", "tsx", "server.ts"], {
+/** Node's arguments in `npm start` (package.json), without the environment assignments before `node`. */
+export function npmStartArgs(): string[] {
+	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+	const words = pkg.scripts.start.split(/\s+/).filter(w => !/^[A-Z_]+=/.test(w));
+	if (words[0] !== "node") throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
+	return words.slice(1);
+}
+
+/** A node from the sources (through tsx, as the tests and `npm run dev` run them), or with the given Node arguments. */
+export function startNode(name: string, env: Record<string, string>, args = ["--import", "tsx", "server.ts"]): NodeProcess {
+	const child = spawn(NODE, args, {
 		cwd: ROOT,
 		env: { ...process.env, NODE_ENV: "test", LOG_LEVEL: "warn", ...env },
 		stdio: ["ignore", "pipe", "pipe"]

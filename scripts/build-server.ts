@@ -1,0 +1,72 @@
+/**
+ * Compiles the server's TypeScript to JavaScript in `dist/server/` (same layout as the sources), for
+ * `npm start` and the container image to run with plain Node:
+ *
+ *   node --import tsx scripts/build-server.ts
+ *
+ * Why not run the sources through tsx, as `npm run dev` and the tests do: tsx compiles with esbuild's
+ * keepNames (a defineProperty for every closure made) and keeps source maps on. The compiled server
+ * spent about 10 % less CPU per order and answered about 10 % more orders per second in the closed
+ * loop (docs/performance.md). Types are checked by `npm run typecheck`, not here: like tsx, esbuild
+ * only strips them, so what runs is what the tests ran.
+ *
+ * Takes a fraction of a second. The output is swapped in whole, so a node already running from it
+ * (its lazy requires included) never meets a half-written tree, and concurrent builds do not clash.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { buildSync } from "esbuild";
+
+const ROOT = path.resolve(__dirname, "..");
+export const SERVER_DIST_DIR = path.join(ROOT, "dist", "server");
+/** What a node loads: the entry points and every folder they import from. */
+const ENTRY_FILES = ["server.ts", "create-broker.ts", "moleculer.config.ts"];
+const SOURCE_DIRS = ["lib", "services", "mixins"];
+
+function sources(): string[] {
+	const files = ENTRY_FILES.map(f => path.join(ROOT, f));
+	const walk = (dir: string) => {
+		for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+			const full = path.join(dir, entry.name);
+			if (entry.isDirectory()) walk(full);
+			else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) files.push(full);
+		}
+	};
+	for (const dir of SOURCE_DIRS) walk(path.join(ROOT, dir));
+	return files;
+}
+
+export function buildServer(): { files: number; ms: number } {
+	const started = performance.now();
+	const files = sources();
+	const tmp = `${SERVER_DIST_DIR}.tmp-${process.pid}`;
+	const old = `${SERVER_DIST_DIR}.old-${process.pid}`;
+	fs.rmSync(tmp, { recursive: true, force: true });
+	buildSync({
+		entryPoints: files,
+		outdir: tmp,
+		outbase: ROOT,
+		format: "cjs",
+		platform: "node",
+		target: "node22",
+		logLevel: "warning"
+	});
+	// Another build may swap its tree in between our two renames: then ours goes in on the next try.
+	for (let attempt = 0; ; attempt++) {
+		try {
+			if (fs.existsSync(SERVER_DIST_DIR)) fs.renameSync(SERVER_DIST_DIR, `${old}-${attempt}`);
+			fs.renameSync(tmp, SERVER_DIST_DIR);
+			break;
+		} catch (err) {
+			const code = (err as NodeJS.ErrnoException).code;
+			if (attempt >= 5 || !(code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOENT")) throw err;
+		}
+	}
+	for (let attempt = 0; attempt <= 5; attempt++) fs.rmSync(`${old}-${attempt}`, { recursive: true, force: true });
+	return { files: files.length, ms: Math.round(performance.now() - started) };
+}
+
+if (require.main === module) {
+	const { files, ms } = buildServer();
+	console.log(`server: ${files} files compiled into ${path.relative(ROOT, SERVER_DIST_DIR)}/ in ${ms} ms`);
+}
