@@ -20,6 +20,7 @@ import { jwtSecret } from "../lib/jwt";
 import { ADMIN_EVENTS, CUSTOMER_EVENTS, STOCK_EVENTS, audienceOf, publicData } from "../lib/realtime/audience";
 import { RealtimeHub, type OutgoingEvent } from "../lib/realtime/hub";
 import { OrderOwners } from "../lib/realtime/owners";
+import { trimOldest } from "../lib/trim-oldest";
 import { realtimeSettings } from "../lib/realtime/settings";
 
 type Data = Record<string, unknown>;
@@ -153,7 +154,7 @@ const RealtimeService: ServiceSchema<ServiceSettingSchema, RealtimeMethods, Real
 			const last = this.unavailableSent.get(productId);
 			if (reason === "out_of_stock" && last && now - last < UNAVAILABLE_DEDUP_MS) return;
 			this.unavailableSent.set(productId, now);
-			if (this.unavailableSent.size > 10_000) this.unavailableSent.delete(this.unavailableSent.keys().next().value as string);
+			trimOldest(this.unavailableSent, 10_000);
 			this.hub?.push(
 				{ admins: true },
 				{

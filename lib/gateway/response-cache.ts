@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import { trimOldest } from "../trim-oldest";
 
 export interface RenderedResponse {
 	body: Buffer;
@@ -71,11 +72,8 @@ export class ResponseCache {
 	/** Stores the response unless `service` was cleaned since `generationAtStart`. */
 	set(url: string, entry: Omit<RenderedResponse, "expiresAt">, generationAtStart: number, now = Date.now()): boolean {
 		if (!this.enabled || this.generation(entry.service) !== generationAtStart) return false;
-		if (this.entries.size >= this.maxEntries && !this.entries.has(url)) {
-			const oldest = this.entries.keys().next();
-			if (!oldest.done) this.entries.delete(oldest.value);
-		}
 		this.entries.set(url, { ...entry, expiresAt: now + this.ttlMs });
+		trimOldest(this.entries, this.maxEntries);
 		return true;
 	}
 

@@ -4,6 +4,7 @@
  * request path) and what it reads periodically (its own store, a broker).
  */
 import type { DomainEvent } from "../events";
+import { trimOldest } from "../trim-oldest";
 
 export type Labels = Record<string, string | number | null>;
 
@@ -45,11 +46,11 @@ export class RecentKeys {
 	private readonly keys = new Set<string>();
 	constructor(private readonly capacity = 10_000) {}
 
-	/** True the first time a key is offered (while it is among the last `capacity` keys). */
+	/** True the first time a key is offered (while it is among the last keys: at least 90 % of `capacity`). */
 	first(key: string): boolean {
 		if (this.keys.has(key)) return false;
 		this.keys.add(key);
-		if (this.keys.size > this.capacity) this.keys.delete(this.keys.values().next().value as string);
+		trimOldest(this.keys, this.capacity);
 		return true;
 	}
 }

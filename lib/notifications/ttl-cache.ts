@@ -2,6 +2,8 @@
  * A small bounded cache with expiry, for what the notifications service reads from other services
  * again and again within seconds (the customer and the order of consecutive mails about one order).
  */
+import { trimOldest } from "../trim-oldest";
+
 export class TtlCache<V> {
 	private readonly entries = new Map<string, { value: V; until: number }>();
 
@@ -24,7 +26,7 @@ export class TtlCache<V> {
 		if (this.ttlMs <= 0) return value;
 		this.entries.delete(key);
 		this.entries.set(key, { value, until: Date.now() + this.ttlMs });
-		if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
+		trimOldest(this.entries, this.capacity);
 		return value;
 	}
 

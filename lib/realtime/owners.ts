@@ -2,6 +2,8 @@
  * Which customer an order belongs to, learned from the order.* events every realtime node sees
  * (payment.* events name only the order). Bounded: the oldest entries go first.
  */
+import { trimOldest } from "../trim-oldest";
+
 export class OrderOwners {
 	private readonly owners = new Map<string, string>();
 
@@ -14,6 +16,6 @@ export class OrderOwners {
 	set(orderId: string, userId: string): void {
 		if (this.owners.has(orderId)) return;
 		this.owners.set(orderId, userId);
-		if (this.owners.size > this.capacity) this.owners.delete(this.owners.keys().next().value as string);
+		trimOldest(this.owners, this.capacity);
 	}
 }
