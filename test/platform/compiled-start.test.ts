@@ -54,8 +54,9 @@ describe("npm start (the compiled server)", () => {
 		fs.rmSync(dataDir, { recursive: true, force: true });
 	});
 
-	it("runs dist/server/server.js, compiled from every source file", () => {
+	it("runs dist/server/server.js, compiled from every source file, and rebuilt only when a source changed", () => {
 		expect(npmStartArgs()).toContain("dist/server/server.js");
+		expect(buildServer(true).built).toBe(false);
 		const sources = ["server.ts", "create-broker.ts", "moleculer.config.ts", ...["lib", "services", "mixins"].flatMap(tsSources)];
 		const missing = sources.filter(f => !fs.existsSync(path.join(SERVER_DIST_DIR, f.replace(/\.ts$/, ".js"))));
 		expect(missing).toEqual([]);
