@@ -37,28 +37,39 @@ export interface AuditStores {
 export type Rearm = (item: ItemDoc) => Promise<void>;
 
 const PAGE = 500;
+const LIVE: ReservationDoc["status"][] = ["reserving", "reserved"];
 
-/** Units each item's live reservations hold, read page by page in id order. */
+/**
+ * Lets the requests waiting on the event loop in between two pages: the embedded store answers a
+ * read without waiting for anything, so without this an audit of 250,000 live reservations held
+ * the event loop for seconds in one piece.
+ */
+const yieldToEventLoop = () => new Promise<void>(resolve => setImmediate(resolve));
+
+/** Units each item's live reservations hold, read status by status, page by page in id order (an index seek). */
 async function heldByItem(reservations: Store<ReservationDoc>): Promise<Map<string, number>> {
 	const held = new Map<string, number>();
-	for (let after = ""; ;) {
-		const page = await reservations.find({
-			where: { status: { in: ["reserving", "reserved"] }, ...(after ? { id: { gt: after } } : {}) },
-			sort: [["id", "asc"]],
-			limit: PAGE
-		});
-		for (const r of page) {
-			const lines: ReservationLine[] = r.status === "reserved" ? r.lines : (r.applied ?? []);
-			for (const line of lines) if (line.itemId) held.set(line.itemId, (held.get(line.itemId) ?? 0) + line.quantity);
+	for (const status of LIVE) {
+		for (let after = ""; ; await yieldToEventLoop()) {
+			const page = await reservations.find({
+				where: { status, ...(after ? { id: { gt: after } } : {}) },
+				sort: [["id", "asc"]],
+				limit: PAGE
+			});
+			for (const r of page) {
+				const lines: ReservationLine[] = r.status === "reserved" ? r.lines : (r.applied ?? []);
+				for (const line of lines) if (line.itemId) held.set(line.itemId, (held.get(line.itemId) ?? 0) + line.quantity);
+			}
+			if (page.length < PAGE) break;
+			after = page[page.length - 1]!.id;
 		}
-		if (page.length < PAGE) return held;
-		after = page[page.length - 1]!.id;
 	}
+	return held;
 }
 
 async function allItems(items: Store<ItemDoc>): Promise<ItemDoc[]> {
 	const all: ItemDoc[] = [];
-	for (let after = ""; ;) {
+	for (let after = ""; ; await yieldToEventLoop()) {
 		const page = await items.find({ where: after ? { id: { gt: after } } : {}, sort: [["id", "asc"]], limit: PAGE });
 		all.push(...page);
 		if (page.length < PAGE) return all;

@@ -7,6 +7,7 @@ import { ordersReconcilerIndex } from "./versions/0005-orders-reconciler-index";
 import { refreshTokensExpiryIndex } from "./versions/0006-refresh-tokens-expiry-index";
 import { outbox } from "./versions/0007-outbox";
 import { ordersCompensationDueAt } from "./versions/0008-orders-compensation-due-at";
+import { reservationsStatusIdIndex } from "./versions/0009-reservations-status-id-index";
 import type { Migration } from "./types";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -17,7 +18,8 @@ export const MIGRATIONS: readonly Migration[] = [
 	ordersReconcilerIndex,
 	refreshTokensExpiryIndex,
 	outbox,
-	ordersCompensationDueAt
+	ordersCompensationDueAt,
+	reservationsStatusIdIndex
 ];
 
 /** The services some migration creates tables for, in the order first named. */

@@ -112,7 +112,7 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 			autoCreate: autoIndex
 		});
 		for (const idx of this.spec.indexes ?? []) {
-			schema.index(Object.fromEntries(idx.fields.map(f => [f, 1])), { unique: !!idx.unique });
+			schema.index(Object.fromEntries(idx.fields.map(f => [f === "id" ? "_id" : f, 1])), { unique: !!idx.unique });
 		}
 		this.conn = await acquire(this.uri, this.connectTimeoutMs);
 		this.model = this.conn.models[this.spec.name] ?? this.conn.model(this.spec.name, schema);
