@@ -32,6 +32,13 @@ const CUSTOMERS = Number(process.env.BENCH_SOAK_CUSTOMERS ?? 50);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 5);
 const SLICES = 10;
+/**
+ * The customers and the admin sign in once and keep their access tokens for the whole soak: a
+ * million orders take about 42 minutes, and the default token lifetime (15 min) ended the first
+ * such run with 401s.
+ */
+const SOAK_ENV = { JWT_ACCESS_TTL: "1d" };
+
 /** A POST unanswered this long counts as an error: a stalled shop cannot hold the soak forever. */
 const REQUEST_TIMEOUT_MS = 30_000;
 /** Longest wait for the checkout to catch up at the end. */
@@ -142,7 +149,7 @@ async function main() {
 	const dataDir = given ? path.resolve(given) : fs.mkdtempSync(path.join(os.tmpdir(), "shop-soak-"));
 	fs.mkdirSync(dataDir, { recursive: true });
 	say("soak", `DATA_DIR ${dataDir}${given ? " (kept)" : " (temporary)"}; ${startedMachine}`);
-	let shop: Shop | null = await startShop(dataDir);
+	let shop: Shop | null = await startShop(dataDir, SOAK_ENV);
 	say("start (empty data)", `ready after ${num(shop.readyMs)} ms`);
 	try {
 		const { slices, flow, ordersStored } = await soak(shop, dataDir);
@@ -152,7 +159,7 @@ async function main() {
 		shop = null;
 		const diskAfterStop = diskUsageBytes(dataDir);
 		say("stop (SIGTERM)", `exited (${stopped.exit}) after ${num(stopped.stopMs)} ms; data ${mib(diskAfterStop)} on disk`);
-		shop = await startShop(dataDir);
+		shop = await startShop(dataDir, SOAK_ENV);
 		const restartReadyMs = shop.readyMs;
 		const admin = await adminToken(shop.base);
 		const after = await orderCounts(shop.base, admin);
