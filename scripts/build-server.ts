@@ -28,16 +28,13 @@ const ENTRY_FILES = ["server.ts", "create-broker.ts", "moleculer.config.ts"];
 const SOURCE_DIRS = ["lib", "services", "mixins"];
 
 function sources(): string[] {
-	const files = ENTRY_FILES.map(f => path.join(ROOT, f));
-	const walk = (dir: string) => {
-		for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-			const full = path.join(dir, entry.name);
-			if (entry.isDirectory()) walk(full);
-			else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) files.push(full);
-		}
-	};
-	for (const dir of SOURCE_DIRS) walk(path.join(ROOT, dir));
-	return files;
+	const inDirs = SOURCE_DIRS.flatMap(dir =>
+		fs
+			.readdirSync(path.join(ROOT, dir), { recursive: true, encoding: "utf8" })
+			.filter(f => f.endsWith(".ts") && !f.endsWith(".d.ts"))
+			.map(f => path.join(dir, f))
+	);
+	return [...ENTRY_FILES, ...inDirs].map(f => path.join(ROOT, f));
 }
 
 const STAMP = ".build.json";

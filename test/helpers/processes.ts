@@ -1,4 +1,4 @@
-/** Starts real `server.ts` node processes, as an operator would, and stops them. */
+/** Starts real node processes (`server.ts` through tsx, or the compiled server as `npm start` runs it), as an operator would, and stops them. */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
