@@ -6,10 +6,11 @@ import type { BrokerOptions } from "moleculer";
 import { loadConfig, type Env } from "./lib/config";
 import { StrictValidator } from "./lib/broker/strict-validator";
 import { RequestScopeMiddleware } from "./lib/broker/request-scope.middleware";
+import { ServiceDrainMiddleware } from "./lib/broker/service-drain.middleware";
 import { LeanMetricsMiddleware } from "./lib/broker/lean-metrics.middleware";
 import { logFormatter } from "./lib/broker/log-formatter";
 import { GatewayPrometheusReporter } from "./lib/broker/gateway-prometheus-reporter";
-import { logShippers } from "./lib/broker/log-shipper";
+import { logShippers } from "./lib/logs/shipper";
 import { rediscoverOnStart } from "./lib/broker/rediscover";
 import { transporterOptions } from "./lib/broker/transporter";
 import { transporterSettings } from "./lib/broker/transporter-settings";
@@ -104,7 +105,7 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 		// Listed here rather than added by Moleculer, so that "Metrics" can be the lighter hooks.
 		internalMiddlewares: false,
 		// BrokerOptions' type knows only objects and names, though Moleculer takes functions too (MiddlewareHandler.add).
-		middlewares: [RequestScopeMiddleware, ...INTERNAL_MIDDLEWARES] as BrokerOptions["middlewares"],
+		middlewares: [RequestScopeMiddleware, ServiceDrainMiddleware, ...INTERNAL_MIDDLEWARES] as BrokerOptions["middlewares"],
 		started: rediscoverOnStart
 	};
 }

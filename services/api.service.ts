@@ -10,7 +10,7 @@
  * attach to (realtime's /ws).
  */
 import type { Server } from "node:http";
-import type { Context, ServiceBroker, ServiceSchema } from "moleculer";
+import type { Context, ServiceSchema } from "moleculer";
 import ApiGateway from "moleculer-web";
 import { loadConfig, type Config } from "../lib/config";
 import { invalidField } from "../lib/errors";
@@ -207,8 +207,6 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		);
 		// 431, 408 and malformed HTTP answered with the error body instead of Node's plain text.
 		answerClientErrorsWithJson(server);
-
-		registerDrainHook(this.broker);
 	},
 
 	actions: {
@@ -323,25 +321,5 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 		await this.webApps.close();
 	}
 };
-
-/**
- * Drains the gateways of this broker before it stops any service (the broker calls middleware
- * `stopping` hooks first, then stops every service at once): otherwise new requests would still
- * arrive while the services behind them shut down.
- */
-function registerDrainHook(broker: ServiceBroker) {
-	const b = broker as ServiceBroker & { $gatewayDrain?: boolean; middlewares: { add(mw: unknown): void } };
-	if (b.$gatewayDrain) return;
-	b.$gatewayDrain = true;
-	b.middlewares.add({
-		name: "GatewayDrain",
-		stopping: () =>
-			Promise.all(
-				broker.services.flatMap(s =>
-					"drain" in s && typeof s.drain === "function" ? [(s.drain as () => Promise<void>).call(s)] : []
-				)
-			)
-	});
-}
 
 export default ApiService;

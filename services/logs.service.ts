@@ -1,6 +1,6 @@
 /**
  * Logs: the central store of every node's log records. Each node's BusLogShipper (a logger beside
- * the Console one, lib/broker/log-shipper.ts) emits batches as `logs.entries` on the bus, so it
+ * the Console one, lib/logs/shipper.ts) emits batches as `logs.entries` on the bus, so it
  * works in every topology; this service stores them, capped by LOGS_MAX_ENTRIES and LOGS_MAX_AGE_MS
  * (pruned every LOGS_PRUNE_INTERVAL_MS). Its own records are not shipped (see the shipper).
  *

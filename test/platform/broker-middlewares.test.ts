@@ -21,7 +21,16 @@ const INTERNAL = [
 describe("broker middlewares", () => {
 	it("runs Moleculer's internal middlewares in Moleculer's order, one Metrics among them", () => {
 		const broker = createBroker({ nodeID: `mw-${process.pid}`, logger: false }, ["products"]);
-		expect(names(broker)).toEqual(["RequestScope", ...INTERNAL, "ErrorHandler", "Tracing", "Metrics", "Debounce", "Throttle"]);
+		expect(names(broker)).toEqual([
+			"RequestScope",
+			"ServiceDrain",
+			...INTERNAL,
+			"ErrorHandler",
+			"Tracing",
+			"Metrics",
+			"Debounce",
+			"Throttle"
+		]);
 	});
 
 	it("runs what a broker with Moleculer's defaults runs, with Metrics the lean hooks and our own added", () => {
@@ -30,7 +39,7 @@ describe("broker middlewares", () => {
 			new ServiceBroker({ logger: false, cacher: "Memory", metrics: { enabled: true }, tracing: { enabled: true, exporter: [] } })
 		);
 		const ours = names(createBroker({ nodeID: `mw-defaults-${process.pid}`, logger: false }, ["products"]));
-		const expected = ["RequestScope", ...theirs.flatMap(name => (name === "Retry" ? ["Failover", name] : [name]))];
+		const expected = ["RequestScope", "ServiceDrain", ...theirs.flatMap(name => (name === "Retry" ? ["Failover", name] : [name]))];
 		if (JSON.stringify(ours) !== JSON.stringify(expected))
 			throw new Error(
 				`Moleculer's own middlewares are now [${theirs.join(", ")}]; ours are [${ours.join(", ")}], expected [${expected.join(", ")}]. ` +

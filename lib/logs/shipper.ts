@@ -11,8 +11,8 @@
  */
 import { Loggers, type ServiceBroker } from "moleculer";
 import { currentRequestId } from "../request-context";
-import { LOG_EVENT, levelValue, type LogBatch, type LogLevel, type LogRecord } from "../logs/record";
-import { shipSettings } from "../logs/settings";
+import { LOG_EVENT, levelValue, type LogBatch, type LogLevel, type LogRecord } from "./record";
+import { shipSettings } from "./settings";
 import type { Env } from "../config";
 
 export interface LogShipperOptions {
