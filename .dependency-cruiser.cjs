@@ -32,6 +32,15 @@ module.exports = {
 			}
 		},
 		{
+			name: "platform-not-to-domains",
+			comment:
+				"The platform (lib/*.ts, lib/store, lib/broker, lib/gateway, lib/messaging, lib/outbox, lib/metrics, ...) serves " +
+				"every domain and knows none: what a domain owns, even its metrics or its log shipping, lives in lib/<domain>/.",
+			severity: "error",
+			from: { path: "^lib/", pathNot: `^lib/${DOMAINS}/` },
+			to: { path: `^lib/${DOMAINS}/` }
+		},
+		{
 			name: "no-circular",
 			comment: "Modules that import each other cannot be understood, tested or loaded one without the other.",
 			severity: "error",

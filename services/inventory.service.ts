@@ -59,7 +59,7 @@ import { toPublicItem, toPublicMovement } from "../lib/inventory/shape";
 import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
-import { inventoryMetrics } from "../lib/metrics/business-metrics";
+import { inventoryMetrics } from "../lib/inventory/metrics";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";

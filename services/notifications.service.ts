@@ -42,7 +42,7 @@ import { TtlCache } from "../lib/notifications/ttl-cache";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin, type MessagingThis } from "../mixins/messaging.mixin"; // issue 4: low stock from the Redis stream
 import { RetentionMixin } from "../mixins/retention.mixin";
-import { notificationMetrics } from "../lib/metrics/business-metrics";
+import { notificationMetrics } from "../lib/notifications/metrics";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";

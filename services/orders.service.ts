@@ -52,7 +52,7 @@ import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin, type ConsumerHandler } from "../mixins/messaging.mixin";
 import { brokerMetrics } from "../lib/metrics/broker-metrics";
-import { orderMetrics } from "../lib/metrics/business-metrics";
+import { orderMetrics } from "../lib/orders/metrics";
 import { originOf } from "../lib/tracing/origin";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";

@@ -28,7 +28,7 @@ import { SimulatedCardProvider, type TokenizedCard } from "../lib/payments/simul
 import { RetentionMixin } from "../mixins/retention.mixin";
 import { DbMixin, type DbThis } from "../mixins/db.mixin";
 import { MessagingMixin } from "../mixins/messaging.mixin";
-import { paymentMetrics } from "../lib/metrics/business-metrics";
+import { paymentMetrics } from "../lib/payments/metrics";
 import { MetricsMixin } from "../mixins/metrics.mixin";
 import type { RequestMeta } from "../types/moleculer";
 import { findPage } from "../lib/store/page";

@@ -1,7 +1,9 @@
 /** The arithmetic of the business metrics, on their own: Kafka lag, the checkout time, counting each event once. */
 import { createEvent } from "../../lib/events";
 import { newId } from "../../lib/ids";
-import { orderMetrics, paymentMetrics, uuidV7Time } from "../../lib/metrics/business-metrics";
+import { uuidV7Time } from "../../lib/metrics/business-metrics";
+import { orderMetrics } from "../../lib/orders/metrics";
+import { paymentMetrics } from "../../lib/payments/metrics";
 import { lagOf } from "../../lib/metrics/kafka-lag";
 import type { Labels, MetricSink } from "../../lib/metrics/spec";
 

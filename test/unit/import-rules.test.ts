@@ -40,7 +40,7 @@ describe("import rules (dependency-cruiser)", () => {
 		expect(code).toBe(0);
 	}, 30_000);
 
-	it("fail on lib/ importing services/ or the broker options, a domain's internals, and a cycle", async () => {
+	it("fail on lib/ importing services/ or the broker options, a domain's internals, the platform importing a domain, and a cycle", async () => {
 		const dir = scratchTree({
 			"moleculer.config.ts": "export const options = {};\n",
 			"services/orders.service.ts": "export default {};\n",
@@ -50,6 +50,9 @@ describe("import rules (dependency-cruiser)", () => {
 			"lib/orders/params.ts": "export const createParams = {};\n",
 			"lib/carts/checkout.ts": 'import "../users/sessions";\nimport "../orders/params";\nimport "../money";\n',
 			"lib/money.ts": "export const cents = 1;\n",
+			// The platform knows no domain, not even its contracts.
+			"lib/users/events.ts": "export const USER_CREATED = 'user.created';\n",
+			"lib/metrics/user-counts.ts": 'import "../users/events";\n',
 			"lib/a.ts": 'import "./b";\nexport const a = 1;\n',
 			"lib/b.ts": 'import "./a";\nexport const b = 1;\n'
 		});
@@ -61,6 +64,7 @@ describe("import rules (dependency-cruiser)", () => {
 		expect(output).toContain("domain-imports-contracts-only: lib/carts/checkout.ts → lib/users/sessions.ts");
 		expect(output).not.toContain("lib/orders/params.ts");
 		expect(output).not.toContain("lib/money.ts");
+		expect(output).toContain("platform-not-to-domains: lib/metrics/user-counts.ts → lib/users/events.ts");
 		expect(output).toMatch(/no-circular: lib\/a\.ts →\s+lib\/b\.ts →\s+lib\/a\.ts/);
 	}, 30_000);
 });

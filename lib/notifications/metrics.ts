@@ -1,0 +1,28 @@
+/**
+ * This domain's business figures on /metrics (lib/metrics/business-metrics.ts names them all):
+ * Mails sent and failed for good, from notification.sent and .failed.
+ */
+import { BUSINESS_METRICS as M } from "../metrics/business-metrics";
+import { isText, RecentKeys, type MetricsSpec } from "../metrics/spec";
+
+export function notificationMetrics(): MetricsSpec {
+	const seen = new RecentKeys();
+	const settled =
+		(outcome: "sent" | "failed"): NonNullable<MetricsSpec["events"]>[string] =>
+		(event, sink) => {
+			const { notificationId, template } = event.data ?? {};
+			if (!isText(notificationId) || !seen.first(`${outcome}:${notificationId}`)) return;
+			sink.increment(M.notifications, { outcome, template: isText(template) ? template : "" });
+		};
+	return {
+		metrics: [
+			{
+				type: "counter",
+				name: M.notifications,
+				labelNames: ["outcome", "template"],
+				description: "Notifications settled, by outcome (sent, or failed after every attempt) and template"
+			}
+		],
+		events: { "notification.sent": settled("sent"), "notification.failed": settled("failed") }
+	};
+}
