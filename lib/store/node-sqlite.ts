@@ -22,3 +22,11 @@ function loadQuietly(): typeof Sqlite {
 export const { DatabaseSync } = loadQuietly();
 export type DatabaseSync = Sqlite.DatabaseSync;
 export type StatementSync = Sqlite.StatementSync;
+export type SQLInputValue = Sqlite.SQLInputValue;
+export type SQLOutputValue = Sqlite.SQLOutputValue;
+
+/** A statement with setReturnArrays(true): each row an array of column values (the types know only objects). */
+export interface ArrayRowStatement {
+	get(...params: SQLInputValue[]): SQLOutputValue[] | undefined;
+	all(...params: SQLInputValue[]): SQLOutputValue[][];
+}

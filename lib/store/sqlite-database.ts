@@ -20,11 +20,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
-import { DatabaseSync, type StatementSync } from "./node-sqlite";
+import { DatabaseSync, type ArrayRowStatement, type StatementSync } from "./node-sqlite";
 import { checkpointInBackground, SAFETY_NET_PAGES, stopCheckpointing } from "./sqlite-checkpointer";
 
 /** Prepared statements kept per SQL text; lists of `in` values make a few texts more, so it is capped. */
 const STATEMENT_CACHE_MAX = 500;
+
+/** Marks the cache key of a statement that returns arrays (no SQL text starts with it). */
+const ARRAY_ROWS = "\0rows:";
 
 /** Page cache per database: ten services in one process hold at most this each, whatever the data size. */
 const CACHE_KIB = 4 * 1024;
@@ -106,11 +109,26 @@ export class SqliteDatabase {
 	}
 
 	statement(sql: string): StatementSync {
-		let stmt = this.statements.get(sql);
+		return this.prepared(sql, false);
+	}
+
+	/**
+	 * A statement whose rows come back as arrays of column values, in the order the text selects
+	 * them. node:sqlite makes a row object one property at a time from C++: for an order's 18
+	 * columns that took twice as long as the lookup itself (10.6 against 5.4 us per row measured).
+	 */
+	rowStatement(sql: string): ArrayRowStatement {
+		return this.prepared(sql, true) as unknown as ArrayRowStatement;
+	}
+
+	private prepared(sql: string, arrays: boolean): StatementSync {
+		const key = arrays ? ARRAY_ROWS + sql : sql;
+		let stmt = this.statements.get(key);
 		if (!stmt) {
 			if (this.statements.size >= STATEMENT_CACHE_MAX) this.statements.clear();
 			stmt = this.connection().prepare(sql);
-			this.statements.set(sql, stmt);
+			if (arrays) stmt.setReturnArrays(true);
+			this.statements.set(key, stmt);
 		}
 		return stmt;
 	}

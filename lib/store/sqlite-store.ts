@@ -1,7 +1,7 @@
 /**
  * Embedded store: a table per collection in the service's SQLite database (lib/store/sqlite-database.ts).
  * Memory stays bounded whatever the data size (SQLite pages through its file with a fixed cache), a
- * conditional update is one `UPDATE ... WHERE id = ? AND <condition> RETURNING *`, and the stores of
+ * conditional update is one `UPDATE ... WHERE id = ? AND <condition> RETURNING <columns>`, and the stores of
  * one database can write in one transaction.
  *
  * Columns follow the CollectionSpec (as on PostgreSQL): fields the spec does not name are not kept.
@@ -23,7 +23,8 @@ import {
 	type Update
 } from "./types";
 
-type Row = Record<string, SqlValue>;
+/** A row as selected by `this.columns`: the id, then the spec's fields in their order. */
+type Row = SqlValue[];
 
 /** Index names made by this store start with the table's name and this marker, so stale ones can be found. */
 const INDEX_MARK = "__ix_";
@@ -47,6 +48,8 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	private readonly sql: SqlBuilder;
 	private readonly fieldList: Array<[string, FieldSpec]>;
 	private readonly uniqueFields: string[];
+	/** The columns every read selects, in the order toDoc reads them. */
+	private readonly columns: string;
 	private connected = false;
 	private txView: SqliteStore<T> | null = null;
 	/**
@@ -67,10 +70,13 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		this.fieldList = Object.entries(spec.fields);
 		this.uniqueFields = this.fieldList.filter(([, f]) => f.unique).map(([n]) => n);
 		const columns = ['"id"', ...this.fieldList.map(([name]) => quote(name))];
+		// Rows are read as arrays in this order (SqliteDatabase.rowStatement), never by `*`, whose order
+		// would follow the table's columns (a column added later comes last).
+		this.columns = columns.join(", ");
 		this.texts = {
 			// Every column, absent ones bound to NULL (what leaving them out stores too): one text per table.
 			insert: `INSERT INTO ${this.table} (${columns.join(", ")}) VALUES (${columns.map(() => "?").join(", ")})`,
-			byId: `SELECT * FROM ${this.table} WHERE "id" = ?`,
+			byId: `SELECT ${this.columns} FROM ${this.table} WHERE "id" = ?`,
 			removeById: `DELETE FROM ${this.table} WHERE "id" = ?`
 		};
 	}
@@ -119,25 +125,25 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 
 	async findById(id: string): Promise<T | null> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
-		return this.toDoc(this.database.statement(this.texts.byId).get(id) as Row | undefined);
+		return this.toDoc(this.database.rowStatement(this.texts.byId).get(id) as Row | undefined);
 	}
 
 	async findOne(where: Filter): Promise<T | null> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
-		const text = `SELECT * FROM ${this.table} WHERE ${this.sql.where(where, params)} LIMIT 1`;
-		return this.toDoc(this.database.statement(text).get(...params) as Row | undefined);
+		const text = `SELECT ${this.columns} FROM ${this.table} WHERE ${this.sql.where(where, params)} LIMIT 1`;
+		return this.toDoc(this.database.rowStatement(text).get(...params) as Row | undefined);
 	}
 
 	async find(options: FindOptions = {}): Promise<T[]> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
-		let text = `SELECT * FROM ${this.table} WHERE ${this.sql.where(options.where, params)}${this.sql.orderBy(options.sort)}`;
+		let text = `SELECT ${this.columns} FROM ${this.table} WHERE ${this.sql.where(options.where, params)}${this.sql.orderBy(options.sort)}`;
 		if (options.limit || options.offset) {
 			text += " LIMIT ? OFFSET ?";
 			params.push(options.limit || -1, options.offset ?? 0);
 		}
-		const rows = this.database.statement(text).all(...params) as Row[];
+		const rows = this.database.rowStatement(text).all(...params) as Row[];
 		return rows.map(r => this.toDoc(r)!);
 	}
 
@@ -153,8 +159,8 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		const params: SqlValue[] = [];
 		const set = this.sql.set(update, params);
 		if (!set) return this.findOne({ ...where, id });
-		const text = `UPDATE ${this.table} SET ${set} WHERE ${this.sql.where({ ...where, id }, params)} RETURNING *`;
-		const row = (await this.write(() => this.database.statement(text).get(...params))) as Row | undefined;
+		const text = `UPDATE ${this.table} SET ${set} WHERE ${this.sql.where({ ...where, id }, params)} RETURNING ${this.columns}`;
+		const row = (await this.write(() => this.database.rowStatement(text).get(...params))) as Row | undefined;
 		return this.toDoc(row);
 	}
 
@@ -244,9 +250,11 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 
 	private toDoc(row: Row | undefined | null): T | null {
 		if (!row) return null;
-		const doc: Record<string, unknown> = { id: row.id };
-		for (const [name, f] of this.fieldList) {
-			const value = row[name];
+		const doc: Record<string, unknown> = { id: row[0] };
+		const fields = this.fieldList;
+		for (let i = 0; i < fields.length; i++) {
+			const [name, f] = fields[i];
+			const value = row[i + 1];
 			if (value === null || value === undefined) continue;
 			if (f.type === "json") doc[name] = JSON.parse(value as string);
 			else if (f.type === "boolean") doc[name] = value === 1;

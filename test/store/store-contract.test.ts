@@ -293,6 +293,39 @@ describe("embedded SQLite store", () => {
 			});
 		}));
 
+	it("reads each field from its own column when the spec gained one ahead of the table's older columns", () =>
+		withDir(async dir => {
+			type Task = { id: string; owner: string; state?: string; priority?: number };
+			const open = async (fields: CollectionSpec["fields"]) => {
+				const store = createStore<Task>({ name: "tasks", fields }, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+				await store.connect();
+				return store;
+			};
+			const before = await open({ owner: { type: "string", required: true }, state: { type: "string" } });
+			const old = await before.insert({ owner: "a", state: "open" });
+			await before.disconnect();
+			// The table keeps its column order (id, owner, state, priority); reads follow the spec's.
+			const after = await open({
+				priority: { type: "integer" },
+				owner: { type: "string", required: true },
+				state: { type: "string" }
+			});
+			try {
+				const added = await after.insert({ owner: "b", state: "done", priority: 2 });
+				expect(await after.findById(old.id)).toEqual({ id: old.id, owner: "a", state: "open" });
+				expect(await after.findOne({ owner: "b" })).toEqual(added);
+				expect(await after.find({ sort: [["owner", "asc"]] })).toEqual([{ id: old.id, owner: "a", state: "open" }, added]);
+				expect(await after.updateById(old.id, { set: { priority: 7 } })).toEqual({
+					id: old.id,
+					owner: "a",
+					state: "open",
+					priority: 7
+				});
+			} finally {
+				await after.disconnect();
+			}
+		}));
+
 	it("enforces a compound unique index", async () => {
 		const store = createStore(
 			{ name: "pairs", fields: { a: { type: "string" }, b: { type: "string" } }, indexes: [{ fields: ["a", "b"], unique: true }] },
