@@ -4,7 +4,7 @@
  * the number and the CVC are dropped there and then. `charge` captures an amount on a token (one
  * charge per idempotency key) or throws a typed error; `refund` gives a captured charge back.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytesFromPool } from "../ids";
 import { DuplicateKeyError, type Store } from "../store";
 import { validateCard, type CardInput } from "./card";
 import type { CardBrand, ChargeDoc, PaymentMethodDoc } from "./collections";
@@ -41,7 +41,7 @@ export class SimulatedCardProvider {
 	async tokenize(userId: string, card: CardInput): Promise<TokenizedCard> {
 		const now = this.clock.now();
 		const valid = validateCard(card, now);
-		const token = `tok_${randomBytes(18).toString("base64url")}`;
+		const token = `tok_${randomBytesFromPool(18).toString("base64url")}`;
 		await this.vault.insert({
 			token,
 			userId,
@@ -79,7 +79,7 @@ export class SimulatedCardProvider {
 			case "processing_error":
 				throw new PaymentProcessingError();
 		}
-		const providerRef = `ch_${randomBytes(12).toString("hex")}`;
+		const providerRef = `ch_${randomBytesFromPool(12).toString("hex")}`;
 		try {
 			await this.charges.insert({
 				id: providerRef,

@@ -1,5 +1,6 @@
 /** Which carrier ships where, and tracking numbers in each carrier's style. */
-import { randomBytes, randomInt } from "node:crypto";
+import { randomInt } from "node:crypto";
+import { randomBytesFromPool } from "../ids";
 import type { Carrier } from "./collections";
 
 /** The 27 EU member states (ISO 3166-1 alpha-2). */
@@ -17,6 +18,6 @@ const UPS_ALPHABET = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 /** DHL: "JJD" + 18 digits; UPS: "1Z" + 16 upper-case letters and digits. Random, not sequential. */
 export function trackingNumber(carrier: Carrier): string {
 	if (carrier === "DHL") return `JJD${Array.from({ length: 18 }, () => randomInt(10)).join("")}`;
-	const bytes = randomBytes(16);
+	const bytes = randomBytesFromPool(16);
 	return `1Z${Array.from(bytes, b => UPS_ALPHABET[b % UPS_ALPHABET.length]).join("")}`;
 }

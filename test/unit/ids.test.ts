@@ -1,4 +1,4 @@
-import { newId } from "../../lib/ids";
+import { newId, randomBytesFromPool } from "../../lib/ids";
 
 describe("entity ids", () => {
 	it("are UUIDs of version 7 whose first 48 bits are the creation time in milliseconds", () => {
@@ -18,5 +18,15 @@ describe("entity ids", () => {
 		expect(early < late).toBe(true);
 		const many = Array.from({ length: 100_000 }, newId);
 		expect(new Set(many).size).toBe(many.length);
+	});
+
+	it("pooled random bytes are the caller's own: later draws and refills of the pool leave them as they were", () => {
+		const first = randomBytesFromPool(18);
+		const copy = Buffer.from(first);
+		// More than the 4 KiB pool holds, so it is refilled at least once meanwhile.
+		const later = Array.from({ length: 600 }, () => randomBytesFromPool(16).toString("hex"));
+		expect(first.length).toBe(18);
+		expect(first.equals(copy)).toBe(true);
+		expect(new Set(later).size).toBe(later.length);
 	});
 });
