@@ -21,12 +21,50 @@ export function localReceivers(broker: ServiceBroker): Map<string, LocalReceiver
 	return receivers;
 }
 
+interface Deadline {
+	at: number;
+	ms: number;
+	what: string;
+	reject(err: Error): void;
+}
+
+/** Deliveries in flight with their deadlines, checked by one timer (not one timer and one race per delivery). */
+const deadlines = new Set<Deadline>();
+let watchdog: NodeJS.Timeout | null = null;
+/** How often the deadlines are checked: a delivery is given up between `ms` and `ms` + this. */
+export const DEADLINE_CHECK_MS = 250;
+
+function checkDeadlines(): void {
+	const now = performance.now();
+	for (const d of deadlines)
+		if (d.at <= now) {
+			deadlines.delete(d);
+			d.reject(new Error(`${d.what} took longer than ${d.ms} ms`));
+		}
+	if (!deadlines.size && watchdog) {
+		clearInterval(watchdog);
+		watchdog = null;
+	}
+}
+
 /** The handler's promise, or a rejection once `ms` passed (the relay then delivers again, as after a call's timeout). */
 export function withinTime<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-	let timer: NodeJS.Timeout | undefined;
-	const timeout = new Promise<never>((_, reject) => {
-		timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-		timer.unref();
+	return new Promise<T>((resolve, reject) => {
+		const deadline: Deadline = { at: performance.now() + ms, ms, what, reject };
+		deadlines.add(deadline);
+		if (!watchdog) {
+			watchdog = setInterval(checkDeadlines, DEADLINE_CHECK_MS);
+			watchdog.unref();
+		}
+		work.then(
+			value => {
+				deadlines.delete(deadline);
+				resolve(value);
+			},
+			(err: unknown) => {
+				deadlines.delete(deadline);
+				reject(err as Error);
+			}
+		);
 	});
-	return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
