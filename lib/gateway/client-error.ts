@@ -5,7 +5,7 @@
  * replaces that default: like Node, it writes only when nothing of a response went out on the
  * socket yet, always closes the connection, and stays silent on a connection the client reset.
  */
-import { STATUS_CODES, type Server } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import type { ErrorBody } from "./error-body";
 
@@ -41,15 +41,23 @@ export function clientErrorResponse(err: ParserError): string {
 	);
 }
 
-type ClientSocket = Duplex & { _httpMessage?: { headersSent?: boolean } | null };
+/**
+ * The response each connection is answering, noted as requests arrive: a parser error on a
+ * connection whose response has begun and not ended (pipelining) must not write a second one.
+ * Node's own default answer reads its private `socket._httpMessage` for this; a WeakMap of our own
+ * says the same through public properties only.
+ */
+const responding = new WeakMap<Duplex, ServerResponse>();
 
-export function answerClientError(err: ParserError, socket: ClientSocket): void {
-	const started = socket._httpMessage?.headersSent === true;
+export function answerClientError(err: ParserError, socket: Duplex): void {
+	const res = responding.get(socket);
+	const started = !!res && res.headersSent && !res.writableFinished;
 	if (err.code !== "ECONNRESET" && socket.writable && !started) socket.write(clientErrorResponse(err));
 	socket.destroy();
 }
 
 /** Makes `server` answer parser errors with the error body. */
 export function answerClientErrorsWithJson(server: Server): void {
-	server.on("clientError", (err: ParserError, socket: Duplex) => answerClientError(err, socket as ClientSocket));
+	server.on("request", (req: IncomingMessage, res: ServerResponse) => responding.set(req.socket, res));
+	server.on("clientError", (err: ParserError, socket: Duplex) => answerClientError(err, socket));
 }
