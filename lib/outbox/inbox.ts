@@ -30,7 +30,11 @@ export class Inbox {
 
 	async markHandled(eventId: string): Promise<void> {
 		try {
-			await this.records.insert({ id: this.key(eventId), consumer: this.consumer, eventId, handledAt: new Date().toISOString() });
+			// Deferrable: a mark lost in a crash only lets the handler run again, which it tolerates (above).
+			await this.records.insert(
+				{ id: this.key(eventId), consumer: this.consumer, eventId, handledAt: new Date().toISOString() },
+				{ deferrable: true }
+			);
 		} catch (err) {
 			// Handled twice at once (two deliveries raced): the first mark stands.
 			if (!(err instanceof DuplicateKeyError)) throw err;

@@ -271,8 +271,9 @@ export class Outbox {
 		if (!this.sent.length) return;
 		const ids = this.sent;
 		this.sent = [];
+		// Deferrable: a removal lost in a crash only delivers the events again, which consumers skip.
 		this.removing = this.opts.records
-			.removeMany({ id: { in: ids } })
+			.removeMany({ id: { in: ids } }, { deferrable: true })
 			.then(() => undefined)
 			.catch(err => {
 				// Left in place, they are delivered again once their lease runs out: at least once.

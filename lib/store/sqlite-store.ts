@@ -20,7 +20,8 @@ import {
 	type FindOptions,
 	type Store,
 	type TransactionScope,
-	type Update
+	type Update,
+	type WriteOptions
 } from "./types";
 
 /** A row as selected by `this.columns`: the id, then the spec's fields in their order. */
@@ -105,7 +106,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		this.database.statement("SELECT 1").get();
 	}
 
-	async insert(doc: Omit<T, "id"> & { id?: string }): Promise<T> {
+	async insert(doc: Omit<T, "id"> & { id?: string }, opts?: WriteOptions): Promise<T> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
 		const out: Record<string, unknown> = { id: (doc as { id?: string }).id ?? newId() };
 		const params: SqlValue[] = [out.id as string];
@@ -119,7 +120,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 			params.push(toSql(value, f));
 			out[name] = value;
 		}
-		await this.write(() => this.database.statement(this.texts.insert).run(...params));
+		await this.write(() => this.database.statement(this.texts.insert).run(...params), opts?.deferrable);
 		return out as T;
 	}
 
@@ -180,11 +181,11 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		return Number(changes) > 0;
 	}
 
-	async removeMany(where: Filter): Promise<number> {
+	async removeMany(where: Filter, opts?: WriteOptions): Promise<number> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
 		const params: SqlValue[] = [];
 		const text = `DELETE FROM ${this.table} WHERE ${this.sql.where(where, params)}`;
-		const { changes } = await this.write(() => this.database.statement(text).run(...params));
+		const { changes } = await this.write(() => this.database.statement(text).run(...params), opts?.deferrable);
 		return Number(changes);
 	}
 
@@ -225,12 +226,14 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	/**
-	 * A write: group-committed on its own, run directly inside this view's transaction (whose commit
-	 * waits for the transaction's end). Unique clashes become DuplicateKeyError.
+	 * A write: group-committed on its own (a deferrable one without waiting for a commit), run
+	 * directly inside this view's transaction (whose commit waits for the transaction's end). Unique
+	 * clashes become DuplicateKeyError.
 	 */
-	private async write<R>(statement: () => R): Promise<R> {
+	private async write<R>(statement: () => R, deferrable = false): Promise<R> {
 		const checked = () => this.mapped(statement);
-		return this.inTransaction ? checked() : this.database.write(checked);
+		if (this.inTransaction) return checked();
+		return deferrable ? this.database.writeDeferred(checked) : this.database.write(checked);
 	}
 
 	private mapped<R>(statement: () => R): R {

@@ -61,6 +61,16 @@ export interface CollectionSpec {
 
 export type Doc = { id: string } & Record<string, unknown>;
 
+export interface WriteOptions {
+	/**
+	 * The write records work already done, and losing it in a crash is harmless (it is done again, or
+	 * skipped by state): the embedded store applies it at once and makes it durable with the
+	 * database's next commit instead of one of its own (lib/store/sqlite-database.ts). Other adapters
+	 * write it as usual.
+	 */
+	deferrable?: boolean;
+}
+
 export interface Store<T extends Doc = Doc> {
 	readonly collection: string;
 	readonly kind: "sqlite" | "sequelize" | "mongoose";
@@ -69,7 +79,7 @@ export interface Store<T extends Doc = Doc> {
 	/** Cheap round trip to the database, for readiness checks. */
 	ping(): Promise<void>;
 	/** Inserts a document; `id` is generated unless given. Throws DuplicateKeyError on a unique clash. */
-	insert(doc: Omit<T, "id"> & { id?: string }): Promise<T>;
+	insert(doc: Omit<T, "id"> & { id?: string }, opts?: WriteOptions): Promise<T>;
 	findById(id: string): Promise<T | null>;
 	findOne(where: Filter): Promise<T | null>;
 	find(options?: FindOptions): Promise<T[]>;
@@ -78,7 +88,7 @@ export interface Store<T extends Doc = Doc> {
 	updateById(id: string, update: Update, where?: Filter): Promise<T | null>;
 	updateMany(where: Filter, update: Update): Promise<number>;
 	removeById(id: string): Promise<boolean>;
-	removeMany(where: Filter): Promise<number>;
+	removeMany(where: Filter, opts?: WriteOptions): Promise<number>;
 	/**
 	 * Runs `work` as one transaction of this store's database: the writes of the stores it binds
 	 * commit together, or none of them when it throws (the error is rethrown). Other callers do not

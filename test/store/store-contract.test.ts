@@ -12,6 +12,7 @@ import { createStore, DuplicateKeyError, type CollectionSpec, type Store } from 
 import { startMongoServer, type MongoServer } from "../helpers/mongo-server";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { describeWithServer } from "../helpers/servers";
+import { DEFERRED_COMMIT_MS } from "../../lib/store/sqlite-database";
 import { CRASH_SPEC } from "./sqlite-crash-writer";
 
 const spec: CollectionSpec = {
@@ -57,6 +58,17 @@ function contract(label: string, open: Target, { transactions = true } = {}) {
 		afterAll(async () => {
 			await store.disconnect();
 			await cleanup();
+		});
+
+		it("applies a deferrable insert and removal at once: read back, counted, gone", async () => {
+			const d = await store.insert(
+				{ name: "Deferred", category: "deferred", priceMinor: 1, available: 1, reserved: 0 },
+				{ deferrable: true }
+			);
+			expect(await store.findById(d.id)).toEqual(d);
+			await expect(store.insert({ ...d }, { deferrable: true })).rejects.toBeInstanceOf(DuplicateKeyError);
+			expect(await store.removeMany({ category: "deferred" }, { deferrable: true })).toBe(1);
+			expect(await store.findById(d.id)).toBeNull();
 		});
 
 		it("inserts with a generated string id and reads it back", async () => {
@@ -247,6 +259,39 @@ describe("embedded SQLite store", () => {
 			fs.rmSync(dir, { recursive: true, force: true });
 		}
 	};
+
+	it("makes a deferrable write durable with the next awaited commit, or on its own after DEFERRED_COMMIT_MS", () =>
+		withDir(async dir => {
+			const store = createStore<Item>(spec, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+			await store.connect();
+			// Another connection sees only what is committed.
+			const committed = (id: string) => {
+				const db = new DatabaseSync(path.join(dir, "store.sqlite"), { readOnly: true });
+				try {
+					return db.prepare("SELECT id FROM items WHERE id = ?").get(id) !== undefined;
+				} finally {
+					db.close();
+				}
+			};
+			const item = { name: "Mark", category: "c", priceMinor: 1, available: 1, reserved: 0 };
+			try {
+				const alone = await store.insert(item, { deferrable: true });
+				expect(committed(alone.id)).toBe(false);
+				await new Promise(r => setTimeout(r, DEFERRED_COMMIT_MS + 50));
+				expect(committed(alone.id)).toBe(true);
+
+				const joining = await store.insert(item, { deferrable: true });
+				const awaited = await store.insert(item);
+				expect(committed(joining.id)).toBe(true);
+				expect(committed(awaited.id)).toBe(true);
+
+				const lastOne = await store.insert(item, { deferrable: true });
+				await store.disconnect();
+				expect(committed(lastOne.id)).toBe(true);
+			} finally {
+				await store.disconnect();
+			}
+		}));
 
 	it("keeps data across a reopen, in DATA_DIR/store.sqlite", () =>
 		withDir(async dir => {
