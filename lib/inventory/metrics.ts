@@ -4,17 +4,12 @@
  * low-stock threshold or out of stock (periodic counts of the inventory store).
  */
 import { BUSINESS_METRICS as M, type OwnStores } from "../metrics/business-metrics";
-import { isText, RecentKeys, type MetricsSpec } from "../metrics/spec";
+import { isText, outcomeRecorders, type MetricsSpec } from "../metrics/spec";
 
 export function inventoryMetrics(): MetricsSpec<OwnStores> {
-	const seen = new RecentKeys();
-	const reservation =
-		(outcome: "reserved" | "failed"): NonNullable<MetricsSpec["events"]>[string] =>
-		(event, sink) => {
-			const { orderId, reason } = event.data ?? {};
-			if (!isText(orderId) || !seen.first(`${outcome}:${orderId}`)) return;
-			sink.increment(M.reservations, { outcome, reason: outcome === "failed" && isText(reason) ? reason : "" });
-		};
+	const reservation = outcomeRecorders<"reserved" | "failed">("orderId", (outcome, { reason }, sink) =>
+		sink.increment(M.reservations, { outcome, reason: outcome === "failed" && isText(reason) ? reason : "" })
+	);
 	return {
 		metrics: [
 			{

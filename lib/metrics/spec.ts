@@ -56,3 +56,22 @@ export class RecentKeys {
 }
 
 export const isText = (v: unknown): v is string => typeof v === "string" && v.length > 0;
+
+type EventRecorder = NonNullable<MetricsSpec["events"]>[string];
+
+/**
+ * The recorders of one family of outcome events (payment.succeeded, .failed, ...): each counts an
+ * entity once per outcome on this node, calling `record` the first time `<outcome>:<data[idField]>`
+ * is seen, and skips an event without that id.
+ */
+export function outcomeRecorders<O extends string>(
+	idField: string,
+	record: (outcome: O, data: Record<string, unknown>, sink: MetricSink) => void
+): (outcome: O) => EventRecorder {
+	const seen = new RecentKeys();
+	return outcome => (event, sink) => {
+		const data = (event.data ?? {}) as Record<string, unknown>;
+		const id = data[idField];
+		if (isText(id) && seen.first(`${outcome}:${id}`)) record(outcome, data, sink);
+	};
+}

@@ -3,17 +3,12 @@
  * Mails sent and failed for good, from notification.sent and .failed.
  */
 import { BUSINESS_METRICS as M } from "../metrics/business-metrics";
-import { isText, RecentKeys, type MetricsSpec } from "../metrics/spec";
+import { isText, outcomeRecorders, type MetricsSpec } from "../metrics/spec";
 
 export function notificationMetrics(): MetricsSpec {
-	const seen = new RecentKeys();
-	const settled =
-		(outcome: "sent" | "failed"): NonNullable<MetricsSpec["events"]>[string] =>
-		(event, sink) => {
-			const { notificationId, template } = event.data ?? {};
-			if (!isText(notificationId) || !seen.first(`${outcome}:${notificationId}`)) return;
-			sink.increment(M.notifications, { outcome, template: isText(template) ? template : "" });
-		};
+	const settled = outcomeRecorders<"sent" | "failed">("notificationId", (outcome, { template }, sink) =>
+		sink.increment(M.notifications, { outcome, template: isText(template) ? template : "" })
+	);
 	return {
 		metrics: [
 			{

@@ -3,18 +3,13 @@
  * Payment outcomes and amounts, from payment.succeeded, .failed and .refunded.
  */
 import { BUSINESS_METRICS as M } from "../metrics/business-metrics";
-import { isText, RecentKeys, type MetricsSpec } from "../metrics/spec";
+import { isText, outcomeRecorders, type MetricsSpec } from "../metrics/spec";
 
 export function paymentMetrics(): MetricsSpec {
-	const seen = new RecentKeys();
-	const outcome =
-		(name: "succeeded" | "failed" | "refunded"): NonNullable<MetricsSpec["events"]>[string] =>
-		(event, sink) => {
-			const { paymentId, reason, amount, currency } = event.data ?? {};
-			if (!isText(paymentId) || !seen.first(`${name}:${paymentId}`)) return;
-			sink.increment(M.payments, { outcome: name, reason: name === "failed" && isText(reason) ? reason : "" });
-			if (typeof amount === "number" && isText(currency)) sink.increment(M.paymentAmount, { outcome: name, currency }, amount);
-		};
+	const outcome = outcomeRecorders<"succeeded" | "failed" | "refunded">("paymentId", (name, { reason, amount, currency }, sink) => {
+		sink.increment(M.payments, { outcome: name, reason: name === "failed" && isText(reason) ? reason : "" });
+		if (typeof amount === "number" && isText(currency)) sink.increment(M.paymentAmount, { outcome: name, currency }, amount);
+	});
 	return {
 		metrics: [
 			{
