@@ -11,6 +11,8 @@ let used = POOL_BYTES;
 
 /** `n` random bytes as a view of the pool: to be used before the next call (it may refill the pool). */
 function take(n: number): Buffer {
+	// More than the pool holds would come back short, silently.
+	if (!Number.isInteger(n) || n < 0 || n > POOL_BYTES) throw new RangeError(`random bytes: 0 to ${POOL_BYTES} at a time, not ${n}`);
 	if (used + n > POOL_BYTES) {
 		randomFillSync(pool);
 		used = 0;

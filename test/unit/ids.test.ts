@@ -29,4 +29,9 @@ describe("entity ids", () => {
 		expect(first.equals(copy)).toBe(true);
 		expect(new Set(later).size).toBe(later.length);
 	});
+
+	it("refuses more pooled random bytes than the pool holds instead of answering fewer", () => {
+		expect(() => randomBytesFromPool(4097)).toThrow(RangeError);
+		expect(randomBytesFromPool(4096).length).toBe(4096);
+	});
 });
