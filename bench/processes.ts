@@ -7,9 +7,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
+import path from "node:path";
 
-/** The flags `npm start` runs the shop with (package.json). */
-export const NODE_FLAGS = ["--experimental-async-context-frame", "--max-semi-space-size=64"];
+/**
+ * The Node flags of a checkout's `npm start` (its package.json), so that an older release under
+ * BENCH_SHOP_DIR runs with its own flags, not this one's. `--import tsx` is added per script below.
+ */
+export function startFlags(root: string): string[] {
+	const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts?: { start?: string } };
+	const words = (pkg.scripts?.start ?? "").split(/\s+/);
+	return words.filter(w => w.startsWith("--") && w !== "--import");
+}
+
+/** The flags `npm start` of this checkout runs the shop with. */
+export const NODE_FLAGS = startFlags(path.join(__dirname, ".."));
 /** A TypeScript script (the bare baseline, an older checkout's server.ts) runs through tsx. */
 const TS_FLAGS = ["--import", "tsx"];
 
@@ -49,8 +60,14 @@ export function freePort(): Promise<number> {
 	});
 }
 
-export function spawnNode(script: string, env: Record<string, string | undefined>, cwd: string, extraFlags: string[] = []): NodeProcess {
-	const flags = [...NODE_FLAGS, ...(script.endsWith(".ts") ? TS_FLAGS : []), ...extraFlags];
+export function spawnNode(
+	script: string,
+	env: Record<string, string | undefined>,
+	cwd: string,
+	extraFlags: string[] = [],
+	nodeFlags: string[] = NODE_FLAGS
+): NodeProcess {
+	const flags = [...nodeFlags, ...(script.endsWith(".ts") ? TS_FLAGS : []), ...extraFlags];
 	const child = spawn(process.execPath, [...flags, script], { cwd, env, stdio: ["ignore", "inherit", "inherit"] });
 	live.add(child);
 	const exited = new Promise<number | string>(resolve =>

@@ -5,13 +5,13 @@
  * GET /api/v1/health/ready answers 200.
  * BENCH_SHOP_NODE_FLAGS adds Node flags for the shop alone (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof").
  * BENCH_SHOP_DIR runs the shop of another checkout (an older release in a git worktree) under the
- * same load, for before/after figures from one benchmark; a checkout from before the compiled
- * start runs its server.ts through tsx, as its `npm start` did.
+ * same load, for before/after figures from one benchmark, with the Node flags of its own `npm start`;
+ * a checkout from before the compiled start runs its server.ts through tsx, as its `npm start` did.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { freePort, spawnNode, waitFor200, type NodeProcess } from "./processes";
+import { freePort, spawnNode, startFlags, waitFor200, type NodeProcess } from "./processes";
 
 export const ADMIN = { email: "admin@bench.local", password: "Bench-admin-1" };
 const ROOT = path.resolve(process.env.BENCH_SHOP_DIR ?? path.join(__dirname, ".."));
@@ -60,7 +60,8 @@ export async function startShop(dataDir: string, env: Record<string, string> = {
 			...env
 		},
 		ROOT,
-		(process.env.BENCH_SHOP_NODE_FLAGS ?? "").split(" ").filter(Boolean)
+		(process.env.BENCH_SHOP_NODE_FLAGS ?? "").split(" ").filter(Boolean),
+		startFlags(ROOT)
 	);
 	const origin = `http://127.0.0.1:${port}`;
 	try {
