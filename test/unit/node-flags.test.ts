@@ -1,0 +1,39 @@
+/**
+ * The Node flags the shop runs with are set in three places: `npm start` (package.json), the
+ * Dockerfile's CMD and, read from package.json, the benchmark's shop (bench/processes.ts). A flag
+ * in one and not the others would make the image, or the benchmark, run a different shop.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startFlags } from "../../bench/processes";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+function dockerfileFlags(): string[] {
+	const cmd = fs
+		.readFileSync(path.join(ROOT, "Dockerfile"), "utf8")
+		.split("\n")
+		.find(line => line.startsWith("CMD ["));
+	if (!cmd) throw new Error("Dockerfile has no CMD in exec form");
+	return (JSON.parse(cmd.slice("CMD ".length)) as string[]).filter(word => word.startsWith("--"));
+}
+
+describe("Node flags", () => {
+	it("are the same in npm start and in the Dockerfile's CMD", () => {
+		const flags = startFlags(ROOT);
+		expect(flags).toContain("--no-track-field-types");
+		expect(dockerfileFlags()).toEqual(flags);
+	});
+
+	it("are read from a checkout's start script without its --import and the script", () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "flags-"));
+		try {
+			const start = "MALLOC_ARENA_MAX=2 node --experimental-async-context-frame --max-semi-space-size=64 --import tsx server.ts";
+			fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ scripts: { start } }));
+			expect(startFlags(dir)).toEqual(["--experimental-async-context-frame", "--max-semi-space-size=64"]);
+		} finally {
+			fs.rmSync(dir, { recursive: true, force: true });
+		}
+	});
+});
