@@ -8,16 +8,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
-
-/**
- * The Node flags of a checkout's `npm start` (its package.json), so that an older release under
- * BENCH_SHOP_DIR runs with its own flags, not this one's. `--import tsx` is added per script below.
- */
-export function startFlags(root: string): string[] {
-	const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { scripts?: { start?: string } };
-	const words = (pkg.scripts?.start ?? "").split(/\s+/);
-	return words.filter(w => w.startsWith("--") && w !== "--import");
-}
+import { startFlags } from "./start-script";
 
 /** The flags `npm start` of this checkout runs the shop with. */
 export const NODE_FLAGS = startFlags(path.join(__dirname, ".."));

@@ -11,7 +11,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { freePort, spawnNode, startFlags, waitFor200, type NodeProcess } from "./processes";
+import { freePort, spawnNode, waitFor200, type NodeProcess } from "./processes";
+import { startFlags } from "./start-script";
 
 export const ADMIN = { email: "admin@bench.local", password: "Bench-admin-1" };
 const ROOT = path.resolve(process.env.BENCH_SHOP_DIR ?? path.join(__dirname, ".."));

@@ -1,8 +1,8 @@
 /** Starts real node processes (`server.ts` through tsx, or the compiled server as `npm start` runs it), as an operator would, and stops them. */
 import { spawn, type ChildProcess } from "node:child_process";
-import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { startArgs } from "../../bench/start-script";
 
 const ROOT = path.resolve(__dirname, "../..");
 // Node itself with tsx as a loader (not the tsx CLI, which forks a child that a SIGKILL would orphan).
@@ -17,12 +17,7 @@ export interface NodeProcess {
 }
 
 /** Node's arguments in `npm start` (package.json), without the environment assignments before `node`. */
-export function npmStartArgs(): string[] {
-	const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
-	const words = pkg.scripts.start.split(/\s+/).filter(w => !/^[A-Z_]+=/.test(w));
-	if (words[0] !== "node") throw new Error(`npm start does not run node: ${pkg.scripts.start}`);
-	return words.slice(1);
-}
+export const npmStartArgs = (): string[] => startArgs(ROOT);
 
 /** A node from the sources (through tsx, as the tests and `npm run dev` run them), or with the given Node arguments. */
 export function startNode(name: string, env: Record<string, string>, args = ["--import", "tsx", "server.ts"]): NodeProcess {

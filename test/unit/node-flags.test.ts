@@ -6,7 +6,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startFlags } from "../../bench/processes";
+import { startFlags } from "../../bench/start-script";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -32,6 +32,8 @@ describe("Node flags", () => {
 			const start = "MALLOC_ARENA_MAX=2 node --experimental-async-context-frame --max-semi-space-size=64 --import tsx server.ts";
 			fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ scripts: { start } }));
 			expect(startFlags(dir)).toEqual(["--experimental-async-context-frame", "--max-semi-space-size=64"]);
+			fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify({ scripts: { start: "tsx server.ts" } }));
+			expect(() => startFlags(dir)).toThrow(`npm start of ${dir} does not run node: tsx server.ts`);
 		} finally {
 			fs.rmSync(dir, { recursive: true, force: true });
 		}
