@@ -12,7 +12,8 @@
  * missed; a restarted member resumes after the last committed offset. A failing message is retried
  * in place with backoff (the partition waits: a key's events stay in order), then written to
  * `<topic>.dlq` with its error, and committed. A member stopped mid-message commits nothing for
- * it, so the group handles it again.
+ * it, so the group handles it again. A member the group dropped (the cluster hung past the session
+ * timeout) joins again by itself and handles its uncommitted message again.
  */
 import { Kafka, Partitioners, logLevel, type Consumer, type IHeaders, type LogEntry, type Producer } from "kafkajs";
 import type { DomainEvent } from "../events";
@@ -199,6 +200,8 @@ export class KafkaGroupConsumer {
 	private stopped = false;
 	private running: Promise<void> | null = null;
 	private wake: (() => void) | null = null;
+	/** Crashes since the last message handled: the pause before rejoining grows with them. */
+	private crashes = 0;
 
 	constructor(
 		private readonly client: KafkaClient,
@@ -213,11 +216,25 @@ export class KafkaGroupConsumer {
 			allowAutoTopicCreation: true,
 			retry: { retries: 5, restartOnFailure: async () => !this.stopped }
 		});
+		// kafkajs restarts a crashed consumer only after retriable errors. After others (a group that
+		// forgot this member while the cluster hung: "The coordinator is not aware of this member") it
+		// stays stopped for good, and the topic would go unread until the process restarts.
+		this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+			if (payload.restart || this.stopped) return;
+			const delay = Math.min(200 * 2 ** this.crashes++, 5000);
+			this.client.logger.warn(
+				`Kafka consumer of ${options.topic} (${options.group}) stopped (${payload.error.message}); joining the group again in ${delay} ms`
+			);
+			this.start(delay);
+		});
 	}
 
-	/** Joins the group in the background (retrying while Kafka is unreachable). */
-	start(): void {
+	/** Joins the group in the background, after `pause` ms (retrying while Kafka is unreachable). */
+	start(pause = 0): void {
+		const previous = this.running ?? Promise.resolve();
 		this.running = (async () => {
+			await previous.catch(() => undefined);
+			if (pause) await this.pauseFor(pause);
 			let delay = 200;
 			while (!this.stopped) {
 				try {
@@ -252,6 +269,7 @@ export class KafkaGroupConsumer {
 				if (accepts && !accepts(event.type)) return;
 				await handle(event, { broker: "kafka", source: topic, attempt });
 				this.client.metrics.consumed("kafka", topic, "handled");
+				this.crashes = 0;
 				return;
 			} catch (err) {
 				// Stopping: not committed, so the group handles it again after the restart.
@@ -276,18 +294,23 @@ export class KafkaGroupConsumer {
 					`Handling offset ${offset} of ${topic} failed (attempt ${attempt} of ${retry.attempts}); retrying in ${delay} ms: ${describeError(err)}`
 				);
 				this.client.metrics.consumed("kafka", topic, "retried");
-				await new Promise<void>(resolve => {
-					const timer = setTimeout(resolve, delay);
-					this.wake = () => {
-						clearTimeout(timer);
-						resolve();
-					};
-				});
-				this.wake = null;
+				await this.pauseFor(delay);
 				if (this.stopped) throw err;
 				await heartbeat().catch(() => undefined);
 			}
 		}
+	}
+
+	/** Waits `ms`, or less when the consumer stops meanwhile. */
+	private async pauseFor(ms: number): Promise<void> {
+		await new Promise<void>(resolve => {
+			const timer = setTimeout(resolve, ms);
+			this.wake = () => {
+				clearTimeout(timer);
+				resolve();
+			};
+		});
+		this.wake = null;
 	}
 
 	/** Leaves the group after the message in flight finished (kafkajs waits for it). */
