@@ -86,8 +86,10 @@ export class SqliteDatabase {
 				"PRAGMA synchronous = NORMAL",
 				`PRAGMA cache_size = -${CACHE_KIB}`,
 				"PRAGMA temp_store = MEMORY",
-				// The WAL file is truncated back to this size after a checkpoint instead of keeping its peak.
-				"PRAGMA journal_size_limit = 67108864",
+				// The WAL file keeps its peak size (bounded by the safety net below) until close: shrinking it
+				// on a restart is an ftruncate on the event loop, 16-69 ms per database measured at 400
+				// orders/s, all databases at once whenever the load paused (docs/performance.md).
+				"PRAGMA journal_size_limit = -1",
 				"PRAGMA foreign_keys = OFF",
 				// Checkpoints run on a worker thread (lib/store/sqlite-checkpointer.ts); this is the safety net.
 				`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES}`
