@@ -1,18 +1,34 @@
 /**
- * Folds the WAL of each embedded database back into its file on a worker thread. A checkpoint
- * fsyncs the WAL and the database file; on the event loop that stalled every request for the
- * length of an fsync each time the WAL reached SQLite's default 1,000 pages (p99 of POST /orders
- * at 400/s: seconds). On a connection of its own in one worker for the process, a PASSIVE
- * checkpoint runs beside the writer, which WAL mode allows; the writer restarts the WAL from its
- * beginning once a checkpoint has folded back every frame before its next transaction. Under a
- * steady load that moment rarely comes, so the WAL grows to SQLite's own checkpoint on the event
- * loop, kept as a far-off safety net (SAFETY_NET_PAGES): about every 9 s for the orders database
- * at 400 orders/s (docs/performance.md).
+ * Folds the WAL of each embedded database back into its file on a worker thread, and has the WAL
+ * start over from its beginning before it grows large.
+ *
+ * A checkpoint fsyncs the WAL and the database file; on the event loop that stalled every request
+ * for the length of an fsync each time the WAL reached SQLite's default 1,000 pages (p99 of POST
+ * /orders at 400/s: seconds). On a connection of its own in one worker for the process, a PASSIVE
+ * checkpoint runs beside the writer, which WAL mode allows.
+ *
+ * The writer starts the WAL over only when a checkpoint has folded back every frame before its
+ * next transaction; under a steady load a commit always comes in between, so the WAL grew until
+ * SQLite's own checkpoint on the event loop (SAFETY_NET_PAGES) made two fsyncs of 5-35 ms there,
+ * about every 9 s for the orders database at 400 orders/s. So once the WAL holds `restartPages`
+ * frames, right after a checkpoint, the worker asks the database's owner to hold its operations
+ * (`hold`) and folds back the few frames written since, with no commit in between; the next write
+ * then starts the WAL over. Only that database's callers wait, for a checkpoint of a few frames,
+ * and the event loop runs on. The safety net stays for a worker that falls behind.
  */
 import { Worker } from "node:worker_threads";
 
 export const SAFETY_NET_PAGES = 50_000;
+/** Frames in the WAL at which it is made to start over (64 MiB at SQLite's 4 KiB pages). */
+export const RESTART_PAGES = 16_384;
 const INTERVAL_MS = 250;
+/** A fold the worker has not answered by then (it is ending) releases the database anyway. */
+const FOLD_TIMEOUT_MS = 2_000;
+/** The longest wait between holds while the WAL does not start over after them. */
+const MAX_BACKOFF_MS = 60_000;
+
+/** Holds the database's operations while `fold` runs; resolves once they resume. */
+export type HoldOperations = (fold: () => Promise<void>) => Promise<void>;
 
 const WORKER_SOURCE = `
 const { parentPort } = require("node:worker_threads");
@@ -20,48 +36,137 @@ const emitWarning = process.emitWarning;
 process.emitWarning = (w, ...rest) => String(w).includes("SQLite is an experimental feature") ? undefined : emitWarning.call(process, w, ...rest);
 const { DatabaseSync } = require("node:sqlite");
 const databases = new Map();
-parentPort.on("message", ({ add, remove }) => {
+function checkpoint(file, entry) {
+	try {
+		return entry.checkpoint.get();
+	} catch (err) {
+		parentPort.postMessage({ file, error: String(err && err.message) });
+		return null;
+	}
+}
+parentPort.on("message", ({ add, restartPages, remove, fold }) => {
 	if (add && !databases.has(add)) {
-		const db = new DatabaseSync(add, { timeout: 1000 });
-		db.exec("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256");
-		databases.set(add, db);
-	}
-	if (remove) {
-		databases.get(remove)?.close();
-		databases.delete(remove);
-	}
-});
-setInterval(() => {
-	for (const [file, db] of databases) {
 		try {
-			db.exec("PRAGMA wal_checkpoint(PASSIVE)");
+			const db = new DatabaseSync(add, { timeout: 1000 });
+			db.exec("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256");
+			databases.set(add, { db, checkpoint: db.prepare("PRAGMA wal_checkpoint(PASSIVE)"), restartPages, heldAt: 0, backoff: ${INTERVAL_MS}, notBefore: 0 });
 		} catch (err) {
-			parentPort.postMessage({ file, error: String(err && err.message) });
+			parentPort.postMessage({ file: add, error: String(err && err.message) });
 		}
 	}
-}, ${INTERVAL_MS});
+	if (remove) {
+		databases.get(remove)?.db.close();
+		databases.delete(remove);
+	}
+	if (fold) {
+		const entry = databases.get(fold);
+		if (entry) checkpoint(fold, entry);
+		parentPort.postMessage({ folded: fold });
+		if (waitingForFold === fold) resume();
+	}
+});
+// One database per turn. After asking for a hold the loop waits for the fold, so that the owner's
+// operations wait for that one short checkpoint only, not for another database's too.
+let queue = [];
+let waitingForFold = null;
+let resumeTimer = null;
+function resume() {
+	clearTimeout(resumeTimer);
+	waitingForFold = null;
+	setImmediate(next);
+}
+function next() {
+	if (queue.length === 0) {
+		queue = [...databases.keys()];
+		setTimeout(next, ${INTERVAL_MS});
+		return;
+	}
+	const file = queue.shift();
+	const entry = databases.get(file);
+	const done = entry && checkpoint(file, entry);
+	if (done) {
+		if (done.log < entry.heldAt) {
+			// The WAL started over since the last hold.
+			entry.heldAt = 0;
+			entry.backoff = ${INTERVAL_MS};
+		}
+		if (done.log >= entry.restartPages && Date.now() >= entry.notBefore) {
+			// The last hold did not make the WAL start over (another process reading it, say): holding
+			// again at once would hold the callers for nothing, so each such hold comes later.
+			if (entry.heldAt > 0) entry.backoff = Math.min(entry.backoff * 2, ${MAX_BACKOFF_MS});
+			entry.notBefore = Date.now() + entry.backoff;
+			entry.heldAt = done.log;
+			parentPort.postMessage({ hold: file });
+			waitingForFold = file;
+			resumeTimer = setTimeout(resume, ${FOLD_TIMEOUT_MS});
+			return;
+		}
+	}
+	setImmediate(next);
+}
+next();
 `;
 
 let worker: Worker | null = null;
-const files = new Set<string>();
+/** Each checkpointed file with its owner's hold. */
+const files = new Map<string, HoldOperations>();
+const folding = new Map<string, () => void>();
 
-/** Starts checkpointing a database file (opened in WAL mode by its owner first). */
-export function checkpointInBackground(file: string): void {
+type WorkerMessage = { file: string; error: string } | { hold: string } | { folded: string };
+
+function onMessage(message: WorkerMessage): void {
+	if ("error" in message) {
+		// A checkpoint that fails now is retried at the next interval; the safety net covers the rest.
+		process.emitWarning(`WAL checkpointer on ${message.file} failed: ${message.error}`);
+	} else if ("hold" in message) {
+		const hold = files.get(message.hold);
+		if (hold)
+			void hold(() => fold(message.hold)).catch(err => process.emitWarning(`WAL restart of ${message.hold} failed: ${String(err)}`));
+	} else {
+		folding.get(message.folded)?.();
+	}
+}
+
+/** Asks the worker to fold back the rest of the WAL while the owner holds its operations. */
+function fold(file: string): Promise<void> {
+	return new Promise<void>(resolve => {
+		const timer = setTimeout(done, FOLD_TIMEOUT_MS);
+		function done() {
+			clearTimeout(timer);
+			folding.delete(file);
+			resolve();
+		}
+		folding.set(file, done);
+		if (worker && files.has(file)) worker.postMessage({ fold: file });
+		else done();
+	});
+}
+
+/**
+ * Starts checkpointing a database file (opened in WAL mode by its owner first); `hold` holds the
+ * owner's operations while the WAL is made to start over.
+ */
+export function checkpointInBackground(file: string, hold: HoldOperations, restartPages = RESTART_PAGES): void {
 	if (!worker) {
 		worker = new Worker(WORKER_SOURCE, { eval: true });
-		// A checkpoint that fails now is retried at the next interval; the safety net covers the rest.
-		worker.on("message", ({ file: failed, error }: { file: string; error: string }) =>
-			process.emitWarning(`WAL checkpoint of ${failed} failed: ${error}`)
-		);
+		worker.on("message", onMessage);
+		// The worker's own fault: the open databases are left to the safety net, the next one opened gets a new worker.
+		worker.on("error", err => {
+			process.emitWarning(`WAL checkpointer stopped: ${String(err)}`);
+			worker = null;
+			files.clear();
+			for (const done of folding.values()) done();
+		});
 		worker.unref();
 	}
-	files.add(file);
-	worker.postMessage({ add: file });
+	files.set(file, hold);
+	worker.postMessage({ add: file, restartPages });
 }
 
 /** Stops checkpointing a file (before its owner closes it); the worker ends with the last one. */
 export async function stopCheckpointing(file: string): Promise<void> {
 	if (!worker || !files.delete(file)) return;
+	folding.get(file)?.();
 	if (files.size > 0) {
 		worker.postMessage({ remove: file });
 		return;

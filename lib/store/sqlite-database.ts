@@ -23,7 +23,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type ArrayRowStatement, type StatementSync } from "./node-sqlite";
-import { checkpointInBackground, SAFETY_NET_PAGES, stopCheckpointing } from "./sqlite-checkpointer";
+import { checkpointInBackground, RESTART_PAGES, SAFETY_NET_PAGES, stopCheckpointing } from "./sqlite-checkpointer";
 
 /** Prepared statements kept per SQL text; lists of `in` values make a few texts more, so it is capped. */
 const STATEMENT_CACHE_MAX = 500;
@@ -56,14 +56,17 @@ interface Batch {
 export interface SqliteDatabaseOptions {
 	/** The database file, or null for memory only. */
 	file: string | null;
+	/** Frames in the WAL at which it is made to start over (RESTART_PAGES; smaller in tests). */
+	walRestartPages?: number;
 }
 
 export class SqliteDatabase {
 	readonly file: string | null;
+	private readonly walRestartPages: number;
 	private db: DatabaseSync | null = null;
 	private users = 0;
 	private statements = new Map<string, StatementSync>();
-	/** The explicit transaction's end, while one is open. */
+	/** The explicit transaction's (or hold's) end, while one is open. */
 	private busy: Promise<void> | null = null;
 	/** Operations and transactions waiting for the open transaction's end, in arrival order. */
 	private waiting: Array<{ tx: boolean; wake(): void }> = [];
@@ -72,6 +75,7 @@ export class SqliteDatabase {
 
 	constructor(opts: SqliteDatabaseOptions) {
 		this.file = opts.file;
+		this.walRestartPages = opts.walRestartPages ?? RESTART_PAGES;
 	}
 
 	/** Opens on the first user; each store of the service is one user. */
@@ -91,7 +95,7 @@ export class SqliteDatabase {
 				// orders/s, all databases at once whenever the load paused (docs/performance.md).
 				"PRAGMA journal_size_limit = -1",
 				"PRAGMA foreign_keys = OFF",
-				// Checkpoints run on a worker thread (lib/store/sqlite-checkpointer.ts); this is the safety net.
+				// Checkpoints run on a worker thread, which also starts the WAL over (lib/store/sqlite-checkpointer.ts); this is the safety net.
 				`PRAGMA wal_autocheckpoint = ${SAFETY_NET_PAGES}`
 			].join(";")
 		);
@@ -100,7 +104,7 @@ export class SqliteDatabase {
 			typeof haystack === "string" && typeof needle === "string" ? Number(haystack.toLowerCase().includes(needle.toLowerCase())) : 0
 		);
 		this.db = db;
-		if (this.file) checkpointInBackground(this.file);
+		if (this.file) checkpointInBackground(this.file, work => this.hold(work), this.walRestartPages);
 	}
 
 	/** Closes when the last user leaves; a checkpoint folds the WAL into the database file first. */
@@ -219,13 +223,7 @@ export class SqliteDatabase {
 	 * SqliteStore's transaction views), and it resolves once its batch is committed.
 	 */
 	async transaction<R>(work: () => Promise<R>): Promise<R> {
-		for (let woken = false; this.busy; woken = true) {
-			this.refuseSelfDeadlock();
-			// Woken but overtaken by a transaction that began meanwhile: it keeps its place in line.
-			await this.wait(true, woken);
-		}
-		let end!: () => void;
-		this.busy = new Promise<void>(resolve => (end = resolve));
+		const { turn, end } = await this.takeTurn();
 		let batch: Batch;
 		let result: R;
 		try {
@@ -233,7 +231,7 @@ export class SqliteDatabase {
 			const db = this.connection();
 			db.exec("SAVEPOINT tx");
 			try {
-				result = await inTransaction.run(this.busy, work);
+				result = await inTransaction.run(turn, work);
 				db.exec("RELEASE tx");
 			} catch (err) {
 				db.exec("ROLLBACK TO tx");
@@ -241,12 +239,42 @@ export class SqliteDatabase {
 				throw err;
 			}
 		} finally {
-			this.busy = null;
 			end();
-			this.wakeWaiting();
 		}
 		await batch.committed;
 		return result;
+	}
+
+	/**
+	 * Holds every other operation on this database, with nothing left uncommitted, while `work` runs:
+	 * the checkpointer folds back the WAL's last frames then, so that the next write starts the WAL
+	 * over (lib/store/sqlite-checkpointer.ts).
+	 */
+	async hold(work: () => Promise<void>): Promise<void> {
+		const { end } = await this.takeTurn();
+		try {
+			this.commitBatch();
+			await work();
+		} finally {
+			end();
+		}
+	}
+
+	/** Waits in line for the database to itself, then has it (`turn`, ended by `end`). */
+	private async takeTurn(): Promise<{ turn: Promise<void>; end(): void }> {
+		for (let woken = false; this.busy; woken = true) {
+			this.refuseSelfDeadlock();
+			// Woken but overtaken by a transaction that began meanwhile: it keeps its place in line.
+			await this.wait(true, woken);
+		}
+		let resolve!: () => void;
+		const turn = (this.busy = new Promise<void>(done => (resolve = done)));
+		const end = () => {
+			this.busy = null;
+			resolve();
+			this.wakeWaiting();
+		};
+		return { turn, end };
 	}
 
 	/** The open batch, or a new one; `urgent`: its commit is due at the end of this turn. */
