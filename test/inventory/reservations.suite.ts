@@ -37,7 +37,10 @@ export function reservationSuite(label: string, open: () => Promise<StorageTarge
 			await target?.cleanup();
 		});
 
-		const call = <T = Outcome>(action: string, params: object) => stack.broker.call(`inventory.${action}`, params) as Promise<T>;
+		// The calls wait in line on one item (200 at once below): the production request timeout (10 s)
+		// is a latency bound this correctness suite does not test, and a loaded CI machine reached it.
+		const call = <T = Outcome>(action: string, params: object) =>
+			stack.broker.call(`inventory.${action}`, params, { timeout: 25_000 }) as Promise<T>;
 		const item = (id: string) => call<Item>("get", { id });
 		const reserve = (orderId: string, items: Array<{ productId: string; quantity: number }>) =>
 			call("reserveOrder", { orderId, items });
