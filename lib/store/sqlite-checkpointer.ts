@@ -116,7 +116,8 @@ type WorkerMessage = { file: string; error: string } | { hold: string } | { fold
 
 function onMessage(message: WorkerMessage): void {
 	if ("error" in message) {
-		// A checkpoint that fails now is retried at the next interval; the safety net covers the rest.
+		// A checkpoint that fails is tried again at the next interval; a file the worker cannot open is
+		// left to the safety net.
 		process.emitWarning(`WAL checkpointer on ${message.file} failed: ${message.error}`);
 	} else if ("hold" in message) {
 		const hold = files.get(message.hold);
