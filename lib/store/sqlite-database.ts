@@ -90,9 +90,9 @@ export class SqliteDatabase {
 				"PRAGMA synchronous = NORMAL",
 				`PRAGMA cache_size = -${CACHE_KIB}`,
 				"PRAGMA temp_store = MEMORY",
-				// The WAL file keeps its peak size (bounded by the safety net below) until close: shrinking it
-				// on a restart is an ftruncate on the event loop, 16-69 ms per database measured at 400
-				// orders/s, all databases at once whenever the load paused (docs/performance.md).
+				// The WAL file keeps its peak size (about the checkpointer's restart size, 64 MiB) until close:
+				// shrinking it on a restart is an ftruncate on the event loop, 16-69 ms per database measured
+				// at 400 orders/s, all databases at once whenever the load paused (docs/performance.md).
 				"PRAGMA journal_size_limit = -1",
 				"PRAGMA foreign_keys = OFF",
 				// Checkpoints run on a worker thread, which also starts the WAL over (lib/store/sqlite-checkpointer.ts); this is the safety net.
