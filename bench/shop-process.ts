@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { freePort, spawnNode, waitFor200, type NodeProcess } from "./processes";
-import { startFlags } from "./start-script";
+import { startEnv, startFlags } from "./start-script";
 
 export const ADMIN = { email: "admin@bench.local", password: "Bench-admin-1" };
 const ROOT = path.resolve(process.env.BENCH_SHOP_DIR ?? path.join(__dirname, ".."));
@@ -54,8 +54,8 @@ export async function startShop(dataDir: string, env: Record<string, string> = {
 			JWT_SECRET: "bench-secret",
 			ADMIN_EMAIL: ADMIN.email,
 			ADMIN_PASSWORD: ADMIN.password,
-			// As `npm start` runs it (package.json).
-			MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? "2",
+			// As `npm start` runs it (package.json); the caller's environment may set them otherwise.
+			...Object.fromEntries(Object.entries(startEnv(ROOT)).map(([name, value]) => [name, process.env[name] ?? value])),
 			// GET /metrics open to the soak's heap readings, whatever the caller's environment holds.
 			METRICS_TOKEN: "",
 			...env

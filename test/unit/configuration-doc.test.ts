@@ -6,13 +6,15 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { startEnv } from "../../bench/start-script";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SOURCE_DIRS = ["lib", "services", "mixins", "scripts", "bench"];
 const SOURCE_FILES = ["server.ts", "moleculer.config.ts"];
 const DOC = path.join(ROOT, "docs", "configuration.md");
 
-const NAME = "[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*";
+/** glibc's tunables end with an underscore (MALLOC_MMAP_THRESHOLD_). */
+const NAME = "[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_?";
 /** `env.NAME` and `process.env.NAME`, `env["NAME"]`, and settings helpers called as `helper(env, "NAME", ...)`. */
 const READS = [
 	new RegExp(`\\benv\\.(${NAME})\\b`, "g"),
@@ -45,9 +47,12 @@ function isSettingsFile(file: string): boolean {
 	return /(^|[/\\])(config|[\w-]*settings)\.ts$/.test(file);
 }
 
-/** Every variable the code reads, with the first file that reads it. */
+/**
+ * Every variable the code reads, with the first file that reads it, and those `npm start` sets for
+ * the runtime itself (glibc's malloc settings).
+ */
 function namesReadByCode(): Map<string, string> {
-	const names = new Map<string, string>();
+	const names = new Map<string, string>(Object.keys(startEnv(ROOT)).map(name => [name, "package.json (npm start)"]));
 	for (const file of sourceFiles()) {
 		for (const name of envNamesIn(fs.readFileSync(file, "utf8"), isSettingsFile(file))) {
 			if (!names.has(name)) names.set(name, path.relative(ROOT, file));
@@ -74,6 +79,7 @@ describe("docs/configuration.md", () => {
 		expect(envNamesIn('number(cfg, "NOTIFY_MAX_ATTEMPTS", 5)', true)).toEqual(new Set(["NOTIFY_MAX_ATTEMPTS"]));
 		expect(envNamesIn('number(cfg, "NOTIFY_MAX_ATTEMPTS", 5)', false).size).toBe(0);
 		expect(documentedNames("| `PORT` | `3000` | port |\n| `<SERVICE>_DB_URI` | none | x |\ntext `HOST`\n")).toEqual(new Set(["PORT"]));
+		expect(documentedNames("| `MALLOC_MMAP_THRESHOLD_` | `1048576` | glibc |\n")).toEqual(new Set(["MALLOC_MMAP_THRESHOLD_"]));
 	});
 
 	it("finds the settings of lib/config.ts and of the domains' settings files", () => {
@@ -85,7 +91,8 @@ describe("docs/configuration.md", () => {
 			"ORDER_STUCK_AFTER_MS",
 			"NOTIFY_MAX_ATTEMPTS",
 			"AMQP_PREFETCH",
-			"LOGS_MAX_ENTRIES"
+			"LOGS_MAX_ENTRIES",
+			"MALLOC_MMAP_THRESHOLD_"
 		]) {
 			expect(names.has(known)).toBe(true);
 		}
