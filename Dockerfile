@@ -77,8 +77,9 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=40s --retries=3 \
 # services gracefully. The compose files add `init: true` for zombie reaping.
 STOPSIGNAL SIGTERM
 # AsyncLocalStorage (request ids in logs) without promise hooks: a quarter less CPU per order;
-# semi-spaces of up to 32 MB and an old generation collected once it has grown by half of what was live
-# after the last collection: RSS follows the live heap (under 300 MiB at 400 orders/s) instead of V8's
-# default of up to four times it; no field type tracking: V8 otherwise recompiled the metric updates
-# for ever, about a quarter of the CPU per order at 400 orders/s (docs/performance.md).
+# semi-spaces of up to 32 MB and an old generation collected once it has grown by half of what was
+# live after the last collection: RSS follows the live heap (at most 286 MiB over a million orders at
+# 400/s) instead of V8's default of up to four times it; no field type tracking: V8 otherwise
+# recompiled the metric updates for ever, about a quarter of the CPU per order at 400 orders/s
+# (docs/performance.md).
 CMD ["node", "--experimental-async-context-frame", "--max-semi-space-size=32", "--heap-growing-percent=50", "--no-track-field-types", "dist/server/server.js"]
