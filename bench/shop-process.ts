@@ -43,6 +43,8 @@ export async function startShop(dataDir: string, env: Record<string, string> = {
 	const proc = spawnNode(
 		shopEntry(),
 		{
+			// As `npm start` runs it (package.json); the caller's environment may set those otherwise.
+			...startEnv(ROOT),
 			...process.env,
 			PORT: String(port),
 			HOST: "127.0.0.1",
@@ -54,8 +56,6 @@ export async function startShop(dataDir: string, env: Record<string, string> = {
 			JWT_SECRET: "bench-secret",
 			ADMIN_EMAIL: ADMIN.email,
 			ADMIN_PASSWORD: ADMIN.password,
-			// As `npm start` runs it (package.json); the caller's environment may set them otherwise.
-			...Object.fromEntries(Object.entries(startEnv(ROOT)).map(([name, value]) => [name, process.env[name] ?? value])),
 			// GET /metrics open to the soak's heap readings, whatever the caller's environment holds.
 			METRICS_TOKEN: "",
 			...env
