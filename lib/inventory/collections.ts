@@ -103,8 +103,8 @@ export const reservationsCollection: CollectionSpec = {
 export const movementsCollection: CollectionSpec = {
 	name: "inventory_movements",
 	fields: {
-		itemId: { type: "string", required: true, index: true },
-		productId: { type: "string", required: true, index: true },
+		itemId: { type: "string", required: true },
+		productId: { type: "string", required: true },
 		type: { type: "string", required: true },
 		quantity: { type: "integer", required: true },
 		onHandBefore: { type: "integer", required: true },
@@ -112,11 +112,12 @@ export const movementsCollection: CollectionSpec = {
 		reservedBefore: { type: "integer", required: true },
 		reservedAfter: { type: "integer", required: true },
 		seq: { type: "integer", required: true },
-		orderId: { type: "string", index: true },
+		orderId: { type: "string" },
 		actor: { type: "string", required: true },
 		reason: { type: "string" },
-		at: { type: "string", required: true, index: true }
-	}
+		at: { type: "string", required: true }
+	},
+	indexes: [{ fields: ["itemId", "seq", "id"] }]
 };
 
 export const COLLECTIONS = [itemsCollection, reservationsCollection, movementsCollection];

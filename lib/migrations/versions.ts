@@ -8,6 +8,7 @@ import { refreshTokensExpiryIndex } from "./versions/0006-refresh-tokens-expiry-
 import { outbox } from "./versions/0007-outbox";
 import { ordersCompensationDueAt } from "./versions/0008-orders-compensation-due-at";
 import { reservationsStatusIdIndex } from "./versions/0009-reservations-status-id-index";
+import { fewerWriteIndexes } from "./versions/0010-fewer-write-indexes";
 import type { Migration } from "./types";
 
 export const MIGRATIONS: readonly Migration[] = [
@@ -19,7 +20,8 @@ export const MIGRATIONS: readonly Migration[] = [
 	refreshTokensExpiryIndex,
 	outbox,
 	ordersCompensationDueAt,
-	reservationsStatusIdIndex
+	reservationsStatusIdIndex,
+	fewerWriteIndexes
 ];
 
 /** The services some migration creates tables for, in the order first named. */

@@ -67,8 +67,8 @@ export interface OrderDoc {
 export const ordersCollection: CollectionSpec = {
 	name: "orders",
 	fields: {
-		userId: { type: "string", required: true, index: true },
-		status: { type: "string", required: true, index: true },
+		userId: { type: "string", required: true },
+		status: { type: "string", required: true },
 		cancelReason: { type: "string" },
 		items: { type: "json", required: true },
 		totalMinor: { type: "integer", required: true },

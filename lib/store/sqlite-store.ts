@@ -269,7 +269,8 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	private createTable(): void {
 		const db = this.database;
 		const columns = this.fieldList.map(([name, f]) => `${quote(name)} ${columnType(f)}${f.required ? " NOT NULL" : ""}`);
-		db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} ("id" TEXT PRIMARY KEY NOT NULL, ${columns.join(", ")})`);
+		const layout = this.spec.keyedById ? " WITHOUT ROWID" : "";
+		db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} ("id" TEXT PRIMARY KEY NOT NULL, ${columns.join(", ")})${layout}`);
 		const existing = new Set((db.statement(`PRAGMA table_info(${this.table})`).all() as Array<{ name: string }>).map(c => c.name));
 		for (const [name, f] of this.fieldList) {
 			if (!existing.has(name)) db.exec(`ALTER TABLE ${this.table} ADD COLUMN ${quote(name)} ${columnType(f)}`);

@@ -43,8 +43,11 @@ type Item = {
 
 type Target = () => Promise<{ uri: string | null; dataDir: string | null; cleanup(): Promise<void> }>;
 
-/** `transactions: false` for a server that cannot run them: the store must then refuse them clearly. */
-function contract(label: string, open: Target, { transactions = true } = {}) {
+/**
+ * `transactions: false` for a server that cannot run them: the store must then refuse them clearly.
+ * `keyedById`: the same contract on a collection the embedded store keeps in id order (WITHOUT ROWID).
+ */
+function contract(label: string, open: Target, { transactions = true, keyedById = false } = {}) {
 	describe(label, () => {
 		let store: Store<Item>;
 		let cleanup: () => Promise<void>;
@@ -52,7 +55,7 @@ function contract(label: string, open: Target, { transactions = true } = {}) {
 		beforeAll(async () => {
 			const target = await open();
 			cleanup = target.cleanup;
-			store = createStore<Item>(spec, { uri: target.uri, dataDir: target.dataDir, connectTimeoutMs: 5000 });
+			store = createStore<Item>({ ...spec, keyedById }, { uri: target.uri, dataDir: target.dataDir, connectTimeoutMs: 5000 });
 			await store.connect();
 		});
 		afterAll(async () => {
@@ -250,6 +253,15 @@ contract("embedded SQLite store persisted to DATA_DIR", async () => {
 	return { uri: null, dataDir: dir, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
 });
 
+contract(
+	"embedded SQLite store persisted to DATA_DIR, keyed by id",
+	async () => {
+		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
+		return { uri: null, dataDir: dir, cleanup: async () => fs.rmSync(dir, { recursive: true, force: true }) };
+	},
+	{ keyedById: true }
+);
+
 describe("embedded SQLite store", () => {
 	const withDir = async (run: (dir: string) => Promise<void>) => {
 		const dir = fs.mkdtempSync(path.join(os.tmpdir(), "shop-store-"));
@@ -336,6 +348,30 @@ describe("embedded SQLite store", () => {
 				names: ["sqlite_autoindex_tasks_1", "tasks__ix_state"],
 				found: [undefined, "open"]
 			});
+		}));
+
+	it("keeps a collection keyed by id in a table without rowids, and an older table as it was", () =>
+		withDir(async dir => {
+			type Mark = { id: string; at: string };
+			const open = async (name: string, keyedById: boolean, id: string) => {
+				const store = createStore<Mark>(
+					{ name, fields: { at: { type: "string", required: true, index: true } }, keyedById },
+					{ uri: null, dataDir: dir, connectTimeoutMs: 1000 }
+				);
+				await store.connect();
+				await store.insert({ id, at: "2026-12-07T00:00:00.000Z" });
+				const kept = (await store.find({ sort: [["id", "asc"]] })).map(m => m.id);
+				await store.disconnect();
+				const db = new DatabaseSync(path.join(dir, "store.sqlite"), { readOnly: true });
+				const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get(name) as { sql: string };
+				db.close();
+				return { withoutRowid: sql.endsWith("WITHOUT ROWID"), kept };
+			};
+			expect(await open("keyed", true, "b")).toEqual({ withoutRowid: true, kept: ["b"] });
+			expect(await open("keyed", true, "a")).toEqual({ withoutRowid: true, kept: ["a", "b"] });
+			// A table made before the spec asked for it keeps its rowids, and its data.
+			await open("older", false, "b");
+			expect(await open("older", true, "a")).toEqual({ withoutRowid: false, kept: ["a", "b"] });
 		}));
 
 	it("reads each field from its own column when the spec gained one ahead of the table's older columns", () =>
