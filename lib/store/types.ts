@@ -58,9 +58,9 @@ export interface CollectionSpec {
 	/** Compound indexes. */
 	indexes?: Array<{ fields: string[]; unique?: boolean }>;
 	/**
-	 * Small records, written and removed by id: the embedded store keeps them in id order in the
-	 * table itself (SQLite's WITHOUT ROWID), one b-tree fewer to write than a rowid table with its
-	 * index on id. Taken when the table is created; other stores ignore it.
+	 * Records written and removed by id, many per order, each well under a page: the embedded store
+	 * keeps them in id order in the table itself (SQLite's WITHOUT ROWID), one b-tree fewer to write
+	 * than a rowid table with its index on id. Taken when the table is created; other stores ignore it.
 	 */
 	keyedById?: boolean;
 }
