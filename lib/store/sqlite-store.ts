@@ -14,6 +14,7 @@ import { quote, SqlBuilder, toSql, type SqlValue } from "./sqlite-sql";
 import {
 	DuplicateKeyError,
 	type CollectionSpec,
+	type CountOptions,
 	type Doc,
 	type FieldSpec,
 	type Filter,
@@ -148,10 +149,15 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		return rows.map(r => this.toDoc(r)!);
 	}
 
-	async count(where?: Filter): Promise<number> {
-		for (let open = this.ready(); open; open = this.ready()) await open;
+	async count(where?: Filter, opts?: CountOptions): Promise<number> {
 		const params: SqlValue[] = [];
 		const text = `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${this.sql.where(where, params)}`;
+		if (opts?.background && !this.inTransaction) {
+			// A worker that failed it (a function only this connection has, say) leaves it to this one.
+			const row = await this.database.readInBackground(text, params)?.catch(() => null);
+			if (row) return Number(row.n);
+		}
+		for (let open = this.ready(); open; open = this.ready()) await open;
 		return Number((this.database.statement(text).get(...params) as { n: number }).n);
 	}
 

@@ -67,6 +67,15 @@ export interface CollectionSpec {
 
 export type Doc = { id: string } & Record<string, unknown>;
 
+export interface CountOptions {
+	/**
+	 * A periodic figure, not a read after a write: the embedded store counts on its checkpointer's
+	 * thread, off the event loop, from what was committed (a count of a million rows took up to
+	 * 190 ms). Other stores count on their server as always.
+	 */
+	background?: boolean;
+}
+
 export interface WriteOptions {
 	/**
 	 * The write records work already done, and losing it in a crash is harmless (it is done again, or
@@ -89,7 +98,7 @@ export interface Store<T extends Doc = Doc> {
 	findById(id: string): Promise<T | null>;
 	findOne(where: Filter): Promise<T | null>;
 	find(options?: FindOptions): Promise<T[]>;
-	count(where?: Filter): Promise<number>;
+	count(where?: Filter, opts?: CountOptions): Promise<number>;
 	/** Atomically applies `update` to the document with this id if it also matches `where`; null when nothing matched. */
 	updateById(id: string, update: Update, where?: Filter): Promise<T | null>;
 	updateMany(where: Filter, update: Update): Promise<number>;
