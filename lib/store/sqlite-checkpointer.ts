@@ -73,7 +73,11 @@ parentPort.on("message", ({ add, restartPages, remove, fold, read }) => {
 			const entry = databases.get(read.file);
 			if (!entry) throw new Error("the database is not open in the checkpointer");
 			let statement = entry.reads.get(read.sql);
-			if (!statement) entry.reads.set(read.sql, (statement = entry.db.prepare(read.sql)));
+			if (!statement) {
+				// Filters on lists of values make new texts without end; the pollers' few stay prepared.
+				if (entry.reads.size >= 100) entry.reads.clear();
+				entry.reads.set(read.sql, (statement = entry.db.prepare(read.sql)));
+			}
 			parentPort.postMessage({ read: read.id, row: statement.get(...read.params) });
 		} catch (err) {
 			parentPort.postMessage({ read: read.id, failed: String(err && err.message) });
