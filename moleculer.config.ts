@@ -7,6 +7,7 @@ import { loadConfig, type Env } from "./lib/config";
 import { StrictValidator } from "./lib/broker/strict-validator";
 import { RequestScopeMiddleware } from "./lib/broker/request-scope.middleware";
 import { ServiceDrainMiddleware } from "./lib/broker/service-drain.middleware";
+import { EventLoopDelayMiddleware } from "./lib/broker/event-loop-delay.middleware";
 import { LeanMetricsMiddleware } from "./lib/broker/lean-metrics.middleware";
 import { logFormatter } from "./lib/broker/log-formatter";
 import { GatewayPrometheusReporter } from "./lib/broker/gateway-prometheus-reporter";
@@ -105,7 +106,12 @@ export function brokerOptions(env: Env = process.env): BrokerOptions {
 		// Listed here rather than added by Moleculer, so that "Metrics" can be the lighter hooks.
 		internalMiddlewares: false,
 		// BrokerOptions' type knows only objects and names, though Moleculer takes functions too (MiddlewareHandler.add).
-		middlewares: [RequestScopeMiddleware, ServiceDrainMiddleware, ...INTERNAL_MIDDLEWARES] as BrokerOptions["middlewares"],
+		middlewares: [
+			RequestScopeMiddleware,
+			ServiceDrainMiddleware,
+			EventLoopDelayMiddleware(),
+			...INTERNAL_MIDDLEWARES
+		] as BrokerOptions["middlewares"],
 		started: rediscoverOnStart
 	};
 }

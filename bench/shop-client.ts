@@ -123,19 +123,36 @@ export async function waitForCheckout(base: string, admin: string, before: Order
 	}
 }
 
-/**
- * The shop's V8 heap from GET /metrics (Moleculer's process metrics, collected every 5 s):
- * used and total bytes, or null when the gauges are not exported.
- */
-export async function shopHeap(base: string): Promise<{ usedBytes: number; totalBytes: number } | null> {
+/** Cumulative counts of the shop's event-loop checks (lib/broker/event-loop-delay.middleware.ts). */
+export interface LoopDelayCounts {
+	checks: number;
+	over100ms: number;
+	over1s: number;
+}
+
+/** The shop's V8 heap and event-loop checks from its /metrics; null for what it does not export. */
+export async function shopFigures(
+	base: string
+): Promise<{ heap: { usedBytes: number; totalBytes: number } | null; loop: LoopDelayCounts | null }> {
 	const res = await fetch(`${base}/metrics`, { signal: AbortSignal.timeout(30_000) }).catch(() => null);
-	if (!res || res.status !== 200) return null;
+	if (!res || res.status !== 200) return { heap: null, loop: null };
 	const text = await res.text();
-	const gauge = (name: string) => {
-		const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+(?:\\.\\d+)?(?:e\\+?\\d+)?)$`, "m").exec(text);
+	/** A sample's value; `label` (`le="0.1"`) picks one among the metric's label sets. */
+	const gauge = (name: string, label?: string) => {
+		const labels = label ? `\\{[^}]*${label}[^}]*\\}` : "(?:\\{[^}]*\\})?";
+		const m = new RegExp(`^${name}${labels} (\\d+(?:\\.\\d+)?(?:e\\+?\\d+)?)$`, "m").exec(text);
 		return m ? Number(m[1]) : null;
 	};
 	const usedBytes = gauge("process_memory_heap_size_used");
 	const totalBytes = gauge("process_memory_heap_size_total");
-	return usedBytes === null || totalBytes === null ? null : { usedBytes, totalBytes };
+	const checks = gauge("shop_eventloop_delay_seconds_count");
+	const upTo = (le: string) => gauge("shop_eventloop_delay_seconds_bucket", `le="${le}"`);
+	const [upTo100ms, upTo1s] = [upTo("0.1"), upTo("1")];
+	return {
+		heap: usedBytes === null || totalBytes === null ? null : { usedBytes, totalBytes },
+		loop:
+			checks === null || upTo100ms === null || upTo1s === null
+				? null
+				: { checks, over100ms: checks - upTo100ms, over1s: checks - upTo1s }
+	};
 }

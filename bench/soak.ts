@@ -4,8 +4,9 @@
  * stock for every order) and customers, warms up, then places BENCH_SOAK_ORDERS orders through the
  * gateway at a steady BENCH_SOAK_RATE per second (an open load, bench/load-at-rate.ts). After
  * every 10 % of the orders it prints the shop's RSS (/proc/<pid>/status), its V8 heap (GET
- * /metrics), the data directory's size on disk, p50/p99 of that slice's POSTs, and the orders
- * that reached `paid` per second over the slice. At the end: waits for the checkout, stops the
+ * /metrics), the data directory's size on disk, p50/p99 of that slice's POSTs, how many checks of
+ * the shop's event loop came more than 100 ms and 1 s late during them (GET /metrics,
+ * shop_eventloop_delay_seconds), and the orders that reached `paid` per second over the slice. At the end: waits for the checkout, stops the
  * shop (SIGTERM, time until it exited), starts it again on the same data (time until GET
  * /health/ready answered 200), checks that every order is still there, and prints a table.
  *
@@ -22,7 +23,16 @@ import path from "node:path";
 import { percentile, runAtRate } from "./load-at-rate";
 import { diskUsageBytes } from "./processes";
 import { machine, markdownTable, mib, num, printSummary, say } from "./report";
-import { adminToken, createProducts, orderBody, orderCounts, registerCustomers, shopHeap, waitForCheckout } from "./shop-client";
+import {
+	adminToken,
+	createProducts,
+	orderBody,
+	orderCounts,
+	registerCustomers,
+	shopFigures,
+	waitForCheckout,
+	type LoopDelayCounts
+} from "./shop-client";
 import { startShop, type Shop } from "./shop-process";
 
 const ORDERS = Number(process.env.BENCH_SOAK_ORDERS ?? 200_000);
@@ -50,6 +60,8 @@ interface Slice {
 	elapsedSeconds: number;
 	rssBytes: number | null;
 	heap: { usedBytes: number; totalBytes: number } | null;
+	/** The shop's event-loop checks in the slice that came more than 100 ms and 1 s late. */
+	loop: { over100ms: number; over1s: number } | null;
 	diskBytes: number;
 	p50Ms: number;
 	p99Ms: number;
@@ -59,10 +71,16 @@ interface Slice {
 	statusCodes: Record<string, number>;
 }
 
+/** "N over 100 ms, M over 1 s": the checks of the shop's event loop that came that late. */
+function loopLate(loop: Slice["loop"]): string {
+	return loop ? `${num(loop.over100ms)} over 100 ms, ${num(loop.over1s)} over 1 s` : "n/a (not in /metrics)";
+}
+
 function sliceLine(s: Slice): string {
 	const heap = s.heap ? `heap ${mib(s.heap.usedBytes)} used of ${mib(s.heap.totalBytes)}` : "heap n/a (not in /metrics)";
 	return (
 		`RSS ${mib(s.rssBytes)}, ${heap}, data ${mib(s.diskBytes)} on disk, POST p50 ${num(s.p50Ms)} ms / p99 ${num(s.p99Ms)} ms, ` +
+		`event loop late ${loopLate(s.loop)}, ` +
 		`${num(s.answeredPerSecond)} POST/s answered, ${num(s.paidPerSecond)} paid/s, ${s.errors} errors` +
 		(s.errors ? ` ${JSON.stringify(s.statusCodes)}` : "")
 	);
@@ -111,16 +129,24 @@ async function soak(shop: Shop, dataDir: string) {
 	let placed = 0;
 	for (let i = 1; i <= SLICES; i++) {
 		const count = Math.round((ORDERS * i) / SLICES) - placed;
+		// The shop's event-loop checks over the slice's POSTs alone, not the totals read between slices.
+		const loopBefore: LoopDelayCounts | null = (await shopFigures(base)).loop;
 		const r = await runAtRate(job(count));
 		placed += count;
+		const figures = await shopFigures(base);
 		const now = await orderCounts(base, admin);
 		const seconds = (performance.now() - at) / 1000;
 		at = performance.now();
+		const loop =
+			figures.loop && loopBefore
+				? { over100ms: figures.loop.over100ms - loopBefore.over100ms, over1s: figures.loop.over1s - loopBefore.over1s }
+				: null;
 		const slice: Slice = {
 			orders: placed,
 			elapsedSeconds: Math.round((at - first) / 1000),
 			rssBytes: shop.rssBytes(),
-			heap: await shopHeap(base),
+			heap: figures.heap,
+			loop,
 			diskBytes: diskUsageBytes(dataDir),
 			p50Ms: percentile(r.latenciesMs, 50),
 			p99Ms: percentile(r.latenciesMs, 99),
@@ -172,7 +198,19 @@ async function main() {
 		shop = null;
 
 		const table = markdownTable(
-			["orders", "elapsed", "RSS", "heap used / total", "data on disk", "POST p50", "POST p99", "POST/s", "paid/s", "errors"],
+			[
+				"orders",
+				"elapsed",
+				"RSS",
+				"heap used / total",
+				"data on disk",
+				"POST p50",
+				"POST p99",
+				"loop late >0.1 / >1 s",
+				"POST/s",
+				"paid/s",
+				"errors"
+			],
 			slices.map(s => [
 				num(s.orders),
 				`${num(s.elapsedSeconds)} s`,
@@ -181,6 +219,7 @@ async function main() {
 				mib(s.diskBytes),
 				`${num(s.p50Ms)} ms`,
 				`${num(s.p99Ms)} ms`,
+				s.loop ? `${num(s.loop.over100ms)} / ${num(s.loop.over1s)}` : "n/a",
 				num(s.answeredPerSecond),
 				num(s.paidPerSecond),
 				num(s.errors)

@@ -10,7 +10,6 @@
  */
 import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "moleculer";
 import type { Store } from "../lib/store";
-import { totalCountOptions } from "../lib/store/page";
 import { logsCollection, type LogDoc } from "../lib/logs/collections";
 import { buildLogQuery, listParams, type LogListParams } from "../lib/logs/query";
 import { LOG_EVENT, LOG_LEVELS, levelValue, type LogBatch, type LogRecord } from "../lib/logs/record";
@@ -65,7 +64,7 @@ const LogsService: ServiceSchema<ServiceSettingSchema, LogsMethods, DbThis & Log
 				const q = buildLogQuery(ctx.params);
 				const [docs, total] = await Promise.all([
 					this.logs().find({ where: q.where, sort: q.sort, offset: q.offset, limit: q.limit }),
-					this.logs().count(q.where, totalCountOptions(q.where))
+					this.logs().count(q.where)
 				]);
 				const items = docs.map(({ levelValue: _v, seq: _s, ...d }) => ({
 					...d,

@@ -15,7 +15,6 @@ import type { Context, Service, ServiceSchema, ServiceSettingSchema } from "mole
 import { NotFoundError, UnauthorizedError } from "../lib/errors";
 import type { DomainEvent } from "../lib/events";
 import type { Store } from "../lib/store";
-import { totalCountOptions } from "../lib/store/page";
 import { canSee, isAdmin } from "../lib/access";
 import { adminTransition } from "../lib/orders/admin-status";
 import { ordersCollection, type OrderDoc, type OrderStatus } from "../lib/orders/collections";
@@ -238,7 +237,7 @@ const OrdersService: ServiceSchema<ServiceSettingSchema, OrdersMethods, DbThis &
 			const q = buildListQuery(params, userId);
 			const [docs, total] = await Promise.all([
 				this.orders().find({ where: q.where, sort: q.sort, offset: q.offset, limit: q.limit }),
-				this.orders().count(q.where, totalCountOptions(q.where))
+				this.orders().count(q.where)
 			]);
 			return { items: docs.map(toPublicOrder), total, page: q.page, pageSize: q.pageSize };
 		},

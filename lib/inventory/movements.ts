@@ -62,8 +62,7 @@ export class MovementLog {
 				offset,
 				limit
 			}),
-			// A busy product's movements are every order's: tens of thousands by a million orders.
-			this.store.count({ itemId }, { background: true })
+			this.store.count({ itemId })
 		]);
 		return { docs, total };
 	}

@@ -1,5 +1,5 @@
 /** One page of a list, in the API's list shape `{ items, total, page, pageSize }`. */
-import type { CountOptions, Doc, Filter, SortSpec, Store } from "./types";
+import type { Doc, Filter, SortSpec, Store } from "./types";
 
 /** Newest first; ties by id so pages never overlap. */
 export const NEWEST_FIRST: SortSpec = [
@@ -13,14 +13,6 @@ export const OLDEST_FIRST: SortSpec = [
 	["id", "asc"]
 ];
 
-/**
- * A list's total is counted in the background (off the event loop on the embedded store) unless it
- * is one owner's: an admin's page of every order counted a million rows, half a second and more.
- */
-export function totalCountOptions(where: Filter): CountOptions {
-	return { background: where.userId === undefined };
-}
-
 export async function findPage<T extends Doc, R>(
 	store: Store<T>,
 	where: Filter,
@@ -31,7 +23,7 @@ export async function findPage<T extends Doc, R>(
 ): Promise<{ items: R[]; total: number; page: number; pageSize: number }> {
 	const [docs, total] = await Promise.all([
 		store.find({ where, sort, offset: (page - 1) * pageSize, limit: pageSize }),
-		store.count(where, totalCountOptions(where))
+		store.count(where)
 	]);
 	return { items: docs.map(toPublic), total, page, pageSize };
 }

@@ -69,10 +69,10 @@ export type Doc = { id: string } & Record<string, unknown>;
 
 export interface CountOptions {
 	/**
-	 * A count that may scan much and need not see the writer's open batch (a periodic gauge, an
-	 * admin's list total): the embedded store counts on its checkpointer's thread, off the event
-	 * loop, from what was committed (one status of a million orders took up to 190 ms). Other stores
-	 * count on their server as always.
+	 * A periodic figure that may scan much, read on its own (not beside a page of the same records):
+	 * the embedded store counts on its checkpointer's thread, off the event loop, from what was
+	 * committed when the worker runs it (one status of a million orders took up to 190 ms). Other
+	 * stores count on their server as always.
 	 */
 	background?: boolean;
 }

@@ -1,14 +1,12 @@
 /**
- * Counts asked for in the background (`count(where, { background: true })`: the metrics pollers',
- * and the totals of lists that are not one owner's) run on the checkpointer's thread: the event
- * loop keeps turning while a long one runs, the figure is the same, and where the worker cannot
- * answer, the store counts on its own connection.
+ * Counts asked for in the background (`count(where, { background: true })`, the metrics pollers')
+ * run on the checkpointer's thread: the event loop keeps turning while a long one runs, the figure
+ * is the same, and where the worker cannot answer, the store counts on its own connection.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createStore, type Store } from "../../lib/store";
-import { totalCountOptions } from "../../lib/store/page";
 import { readInBackground } from "../../lib/store/sqlite-checkpointer";
 
 type Row = { id: string; state: string; label: string };
@@ -71,12 +69,6 @@ describe("embedded store: counts in the background", () => {
 			readInBackground(path.join(dir, "store.sqlite"), "SELECT COUNT(*) AS n FROM rows WHERE shop_contains(label, ?)", ["row 1"])
 		).rejects.toThrow(/no such function: shop_contains/);
 		expect(await store.count({ label: { contains: "row 1" } }, { background: true })).toBe(11);
-	});
-
-	it("counts a list's total in the background unless the list is one owner's", () => {
-		expect(totalCountOptions({})).toEqual({ background: true });
-		expect(totalCountOptions({ status: "paid" })).toEqual({ background: true });
-		expect(totalCountOptions({ userId: "u-1", status: "paid" })).toEqual({ background: false });
 	});
 
 	it("has no worker for a database in memory, and counts there as usual", async () => {
