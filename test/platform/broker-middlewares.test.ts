@@ -1,4 +1,7 @@
-/** The middlewares a node runs: Moleculer's own, in its order, with the lean metrics hooks, and hot reload on request. */
+/**
+ * The middlewares a node runs: ours first (request scope, drain, the event loop's delay on
+ * /metrics), then Moleculer's own in its order, with the lean metrics hooks, and hot reload on request.
+ */
 import { ServiceBroker } from "moleculer";
 import { createBroker } from "../../create-broker";
 
@@ -24,6 +27,7 @@ describe("broker middlewares", () => {
 		expect(names(broker)).toEqual([
 			"RequestScope",
 			"ServiceDrain",
+			"EventLoopDelay",
 			...INTERNAL,
 			"ErrorHandler",
 			"Tracing",
@@ -39,7 +43,12 @@ describe("broker middlewares", () => {
 			new ServiceBroker({ logger: false, cacher: "Memory", metrics: { enabled: true }, tracing: { enabled: true, exporter: [] } })
 		);
 		const ours = names(createBroker({ nodeID: `mw-defaults-${process.pid}`, logger: false }, ["products"]));
-		const expected = ["RequestScope", "ServiceDrain", ...theirs.flatMap(name => (name === "Retry" ? ["Failover", name] : [name]))];
+		const expected = [
+			"RequestScope",
+			"ServiceDrain",
+			"EventLoopDelay",
+			...theirs.flatMap(name => (name === "Retry" ? ["Failover", name] : [name]))
+		];
 		if (JSON.stringify(ours) !== JSON.stringify(expected))
 			throw new Error(
 				`Moleculer's own middlewares are now [${theirs.join(", ")}]; ours are [${ours.join(", ")}], expected [${expected.join(", ")}]. ` +
