@@ -6,9 +6,10 @@
  * every 10 % of the orders it prints the shop's RSS (/proc/<pid>/status), its V8 heap (GET
  * /metrics), the data directory's size on disk, p50/p99 of that slice's POSTs, how many checks of
  * the shop's event loop came more than 100 ms and 1 s late during them (GET /metrics,
- * shop_eventloop_delay_seconds), and the orders that reached `paid` per second over the slice. At the end: waits for the checkout, stops the
- * shop (SIGTERM, time until it exited), starts it again on the same data (time until GET
- * /health/ready answered 200), checks that every order is still there, and prints a table.
+ * shop_eventloop_delay_seconds), and the orders that reached `paid` per second over the slice.
+ * At the end: waits for the checkout, stops the shop (SIGTERM, time until it exited), starts it
+ * again on the same data (time until GET /health/ready answered 200), checks that every order is
+ * still there, and prints a table.
  *
  *   npm run bench:soak                                    (200,000 orders at 400/s: about 9 minutes)
  *   BENCH_SOAK_ORDERS=1000000 npm run bench:soak          (about 42 minutes)
