@@ -1,8 +1,8 @@
 /**
  * The busiest tables carry only the indexes their queries need (every index is written with every
  * order), and each of those queries is still an index seek on the embedded store: SQLite's own
- * EXPLAIN QUERY PLAN, on the tables the real stores create from the collection specs. The SQL is
- * written as lib/store/sqlite-sql.ts writes it for the calls named.
+ * EXPLAIN QUERY PLAN, on the tables the real stores create from the collection specs, of the SQL
+ * the store's own builder (lib/store/sqlite-sql.ts) writes for the filters and sorts named.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -10,9 +10,17 @@ import path from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { movementsCollection } from "../../lib/inventory/collections";
 import { ordersCollection } from "../../lib/orders/collections";
-import { createStore, type CollectionSpec } from "../../lib/store";
+import { buildListQuery } from "../../lib/orders/list-query";
+import { createStore, type CollectionSpec, type Filter, type SortSpec } from "../../lib/store";
+import { SqlBuilder, type SqlValue } from "../../lib/store/sqlite-sql";
 
-const COLUMNS = (spec: CollectionSpec) => ["id", ...Object.keys(spec.fields)].map(c => `"${c}"`).join(", ");
+/** The SELECT (or COUNT) the embedded store runs for this filter and sort. */
+function select(spec: CollectionSpec, what: "rows" | "count", where: Filter, sort?: SortSpec): string {
+	const sql = new SqlBuilder(spec.fields);
+	const params: SqlValue[] = [];
+	const columns = what === "count" ? "COUNT(*) AS n" : ["id", ...Object.keys(spec.fields)].map(c => `"${c}"`).join(", ");
+	return `SELECT ${columns} FROM ${spec.name} WHERE ${sql.where(where, params)}${sql.orderBy(sort)}${sort ? " LIMIT 20 OFFSET 0" : ""}`;
+}
 
 describe("the embedded store's busiest tables: indexes and query plans", () => {
 	let dir: string;
@@ -47,32 +55,38 @@ describe("the embedded store's busiest tables: indexes and query plans", () => {
 	});
 
 	it("orders: a customer's list, the status counts and the reconciler's reads seek an index", () => {
-		const cols = COLUMNS(ordersCollection);
 		// GET /orders as a customer (lib/orders/list-query.ts).
-		expect(plan(`SELECT ${cols} FROM orders WHERE "userId" = ? ORDER BY "createdAt" DESC, "id" ASC LIMIT 20 OFFSET 0`)).toMatch(
+		const mine = buildListQuery({}, "u-1");
+		expect(plan(select(ordersCollection, "rows", mine.where, mine.sort))).toMatch(
 			/SEARCH orders USING INDEX orders__ix_userId_createdAt \(userId=\?\)/
 		);
 		// The metrics poller's count per status (lib/orders/metrics.ts).
-		expect(plan(`SELECT COUNT(*) AS n FROM orders WHERE "status" = ?`)).toMatch(
+		expect(plan(select(ordersCollection, "count", { status: "paid" }))).toMatch(
 			/SEARCH orders USING COVERING INDEX orders__ix_status_shipmentId_updatedAt \(status=\?\)/
 		);
 		// The reconciler (lib/orders/reconciler.ts): paid orders without a shipment, oldest first.
-		expect(
-			plan(
-				`SELECT ${cols} FROM orders WHERE "status" = ? AND "shipmentId" IS NULL AND "updatedAt" <= ? AND "redrivenAt" <= ? ORDER BY "updatedAt" ASC, "id" ASC LIMIT 100`
-			)
-		).toMatch(/SEARCH orders USING INDEX orders__ix_status_shipmentId_updatedAt \(status=\? AND shipmentId=\? AND updatedAt<\?\)/);
+		const cutoff = "2026-01-01T00:00:00.000Z";
+		const stuck = { status: "paid", shipmentId: null, updatedAt: { lte: cutoff }, redrivenAt: { lte: cutoff } };
+		const oldestFirst: SortSpec = [
+			["updatedAt", "asc"],
+			["id", "asc"]
+		];
+		expect(plan(select(ordersCollection, "rows", stuck, oldestFirst))).toMatch(
+			/SEARCH orders USING INDEX orders__ix_status_shipmentId_updatedAt \(status=\? AND shipmentId=\? AND updatedAt<\?\)/
+		);
 	});
 
 	it("inventory_movements: one index, which serves an item's page newest first without a sort", () => {
 		expect(indexes("inventory_movements")).toEqual(["inventory_movements__ix_itemId_seq_id", "sqlite_autoindex_inventory_movements_1"]);
 		// MovementLog.page (lib/inventory/movements.ts) and its count.
-		const page = plan(
-			`SELECT ${COLUMNS(movementsCollection)} FROM inventory_movements WHERE "itemId" = ? ORDER BY "seq" DESC, "id" DESC LIMIT 20 OFFSET 0`
-		);
+		const newestFirst: SortSpec = [
+			["seq", "desc"],
+			["id", "desc"]
+		];
+		const page = plan(select(movementsCollection, "rows", { itemId: "i-1" }, newestFirst));
 		expect(page).toMatch(/SEARCH inventory_movements USING INDEX inventory_movements__ix_itemId_seq_id \(itemId=\?\)/);
 		expect(page).not.toMatch(/TEMP B-TREE/);
-		expect(plan(`SELECT COUNT(*) AS n FROM inventory_movements WHERE "itemId" = ?`)).toMatch(
+		expect(plan(select(movementsCollection, "count", { itemId: "i-1" }))).toMatch(
 			/USING COVERING INDEX inventory_movements__ix_itemId_seq_id/
 		);
 	});
