@@ -62,10 +62,11 @@ const LogsService: ServiceSchema<ServiceSettingSchema, LogsMethods, DbThis & Log
 			params: listParams,
 			async handler(this: LogsThis, ctx: Context<LogListParams>) {
 				const q = buildLogQuery(ctx.params);
-				const [docs, total] = await Promise.all([
-					this.logs().find({ where: q.where, sort: q.sort, offset: q.offset, limit: q.limit }),
-					this.logs().count(q.where)
-				]);
+				// Up to the cap of every node's records: read off the event loop where the store can.
+				const { docs, total } = await this.logs().findWithTotal(
+					{ where: q.where, sort: q.sort, offset: q.offset, limit: q.limit },
+					{ background: true }
+				);
 				const items = docs.map(({ levelValue: _v, seq: _s, ...d }) => ({
 					...d,
 					requestId: d.requestId ?? null,

@@ -16,6 +16,7 @@ import {
 	type FieldSpec,
 	type Filter,
 	type FindOptions,
+	type PageOfDocs,
 	type Store,
 	type TransactionScope,
 	type Update
@@ -160,6 +161,11 @@ export class MongooseStore<T extends Doc = Doc> implements Store<T> {
 
 	async count(where?: Filter): Promise<number> {
 		return this.model.countDocuments(toMongoFilter(where)).session(this.session);
+	}
+
+	async findWithTotal(options: FindOptions): Promise<PageOfDocs<T>> {
+		const [docs, total] = await Promise.all([this.find(options), this.count(options.where)]);
+		return { docs, total };
 	}
 
 	async updateById(id: string, update: Update, where?: Filter): Promise<T | null> {

@@ -13,6 +13,10 @@ export const OLDEST_FIRST: SortSpec = [
 	["id", "asc"]
 ];
 
+/**
+ * A list not narrowed to one customer may hold every record of the shop (an admin's list of all
+ * orders): its page and total are read off the event loop where the store can (ReadOptions).
+ */
 export async function findPage<T extends Doc, R>(
 	store: Store<T>,
 	where: Filter,
@@ -21,9 +25,9 @@ export async function findPage<T extends Doc, R>(
 	toPublic: (doc: T) => R,
 	sort: SortSpec = NEWEST_FIRST
 ): Promise<{ items: R[]; total: number; page: number; pageSize: number }> {
-	const [docs, total] = await Promise.all([
-		store.find({ where, sort, offset: (page - 1) * pageSize, limit: pageSize }),
-		store.count(where)
-	]);
+	const { docs, total } = await store.findWithTotal(
+		{ where, sort, offset: (page - 1) * pageSize, limit: pageSize },
+		{ background: where.userId === undefined }
+	);
 	return { items: docs.map(toPublic), total, page, pageSize };
 }

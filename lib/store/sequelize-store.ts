@@ -25,6 +25,7 @@ import {
 	type FieldSpec,
 	type Filter,
 	type FindOptions,
+	type PageOfDocs,
 	type Store,
 	type TransactionScope,
 	type Update
@@ -190,6 +191,11 @@ export class SequelizeStore<T extends Doc = Doc> implements Store<T> {
 
 	async count(where?: Filter): Promise<number> {
 		return this.model.count({ where: this.where(where), transaction: this.tx });
+	}
+
+	async findWithTotal(options: FindOptions): Promise<PageOfDocs<T>> {
+		const [docs, total] = await Promise.all([this.find(options), this.count(options.where)]);
+		return { docs, total };
 	}
 
 	async updateById(id: string, update: Update, where?: Filter): Promise<T | null> {

@@ -72,18 +72,34 @@ parentPort.on("message", ({ add, restartPages, remove, fold, read }) => {
 		try {
 			const entry = databases.get(read.file);
 			if (!entry) throw new Error("the database is not open in the checkpointer");
-			let statement = entry.reads.get(read.sql);
-			if (!statement) {
-				// Filters on lists of values make new texts without end; the pollers' few stay prepared.
-				if (entry.reads.size >= 100) entry.reads.clear();
-				entry.reads.set(read.sql, (statement = entry.db.prepare(read.sql)));
+			const statements = read.statements.map(({ sql, rows }) => prepared(entry, sql, rows));
+			// Several statements read one snapshot (a page and its total agree), in one read transaction.
+			const several = statements.length > 1;
+			if (several) entry.db.exec("BEGIN");
+			try {
+				const results = read.statements.map(({ params, rows }, i) => (rows ? statements[i].all(...params) : statements[i].get(...params)));
+				parentPort.postMessage({ read: read.id, results });
+			} finally {
+				if (several) entry.db.exec("COMMIT");
 			}
-			parentPort.postMessage({ read: read.id, row: statement.get(...read.params) });
 		} catch (err) {
 			parentPort.postMessage({ read: read.id, failed: String(err && err.message) });
 		}
 	}
 });
+function prepared(entry, sql, rows) {
+	const key = rows ? "rows:" + sql : sql;
+	let statement = entry.reads.get(key);
+	if (!statement) {
+		// Filters on lists of values make new texts without end; the pollers' few stay prepared.
+		if (entry.reads.size >= 100) entry.reads.clear();
+		statement = entry.db.prepare(sql);
+		// Rows as arrays of column values, as the owner's own statements return them.
+		if (rows) statement.setReturnArrays(true);
+		entry.reads.set(key, statement);
+	}
+	return statement;
+}
 // One database per turn. After asking for a hold the loop waits for the fold, so that the owner's
 // operations wait for that one short checkpoint only, not for another database's too.
 let queue = [];
@@ -131,14 +147,14 @@ let worker: Worker | null = null;
 const files = new Map<string, HoldOperations>();
 const folding = new Map<string, () => void>();
 /** Reads sent to the worker, by id, until it answers them. */
-const reading = new Map<number, { resolve(row: Record<string, unknown>): void; reject(err: Error): void }>();
+const reading = new Map<number, { resolve(results: unknown[]): void; reject(err: Error): void }>();
 let lastReadId = 0;
 
 type WorkerMessage =
 	| { file: string; error: string }
 	| { hold: string }
 	| { folded: string }
-	| { read: number; row: Record<string, unknown> }
+	| { read: number; results: unknown[] }
 	| { read: number; failed: string };
 
 function onMessage(message: WorkerMessage): void {
@@ -146,7 +162,7 @@ function onMessage(message: WorkerMessage): void {
 		const waiting = reading.get(message.read);
 		reading.delete(message.read);
 		if ("failed" in message) waiting?.reject(new Error(message.failed));
-		else waiting?.resolve(message.row);
+		else waiting?.resolve(message.results);
 	} else if ("error" in message) {
 		// A checkpoint that fails is tried again at the next interval; a file the worker cannot open is
 		// left to the safety net.
@@ -181,16 +197,23 @@ function failReads(why: string): void {
 	reading.clear();
 }
 
+/** A read for the worker: the first row as an object, or with `rows` every row as an array of column values. */
+export interface BackgroundRead {
+	sql: string;
+	params: readonly SqlValue[];
+	rows?: boolean;
+}
+
 /**
- * Runs a read-only statement (its first row) on the worker's connection to `file`, off the event
- * loop; it sees what was committed, not the writer's open batch. Null where no worker checkpoints
- * the file (an in-memory database): the caller reads on its own connection.
+ * Runs read-only statements on the worker's connection to `file`, off the event loop, all on one
+ * snapshot; they see what was committed, not the writer's open batch. Null where no worker
+ * checkpoints the file (an in-memory database): the caller reads on its own connection.
  */
-export function readInBackground(file: string, sql: string, params: readonly SqlValue[]): Promise<Record<string, unknown>> | null {
+export function readInBackground(file: string, statements: readonly BackgroundRead[]): Promise<unknown[]> | null {
 	if (!worker || !files.has(file)) return null;
 	const id = ++lastReadId;
-	const answered = new Promise<Record<string, unknown>>((resolve, reject) => reading.set(id, { resolve, reject }));
-	worker.postMessage({ read: { id, file, sql, params } });
+	const answered = new Promise<unknown[]>((resolve, reject) => reading.set(id, { resolve, reject }));
+	worker.postMessage({ read: { id, file, statements } });
 	return answered;
 }
 

@@ -23,8 +23,14 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import fs from "node:fs";
 import path from "node:path";
 import { DatabaseSync, type ArrayRowStatement, type StatementSync } from "./node-sqlite";
-import { checkpointInBackground, readInBackground, RESTART_PAGES, SAFETY_NET_PAGES, stopCheckpointing } from "./sqlite-checkpointer";
-import type { SqlValue } from "./sqlite-sql";
+import {
+	checkpointInBackground,
+	readInBackground,
+	RESTART_PAGES,
+	SAFETY_NET_PAGES,
+	stopCheckpointing,
+	type BackgroundRead
+} from "./sqlite-checkpointer";
 
 /** Prepared statements kept per SQL text; lists of `in` values make a few texts more, so it is capped. */
 const STATEMENT_CACHE_MAX = 500;
@@ -131,9 +137,9 @@ export class SqliteDatabase {
 		this.connection().exec(sql);
 	}
 
-	/** The first row of a read on the checkpointer's connection, off the event loop; null where there is none. */
-	readInBackground(sql: string, params: readonly SqlValue[]): Promise<Record<string, unknown>> | null {
-		return this.file && this.db ? readInBackground(this.file, sql, params) : null;
+	/** Reads on the checkpointer's connection, off the event loop, on one snapshot; null where there is none. */
+	readInBackground(statements: readonly BackgroundRead[]): Promise<unknown[]> | null {
+		return this.file && this.db ? readInBackground(this.file, statements) : null;
 	}
 
 	statement(sql: string): StatementSync {

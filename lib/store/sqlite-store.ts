@@ -14,11 +14,12 @@ import { quote, SqlBuilder, toSql, type SqlValue } from "./sqlite-sql";
 import {
 	DuplicateKeyError,
 	type CollectionSpec,
-	type CountOptions,
 	type Doc,
 	type FieldSpec,
 	type Filter,
 	type FindOptions,
+	type PageOfDocs,
+	type ReadOptions,
 	type Store,
 	type TransactionScope,
 	type Update,
@@ -139,26 +140,46 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 
 	async find(options: FindOptions = {}): Promise<T[]> {
 		for (let open = this.ready(); open; open = this.ready()) await open;
-		const params: SqlValue[] = [];
-		let text = `SELECT ${this.columns} FROM ${this.table} WHERE ${this.sql.where(options.where, params)}${this.sql.orderBy(options.sort)}`;
-		if (options.limit || options.offset) {
-			text += " LIMIT ? OFFSET ?";
-			params.push(options.limit || -1, options.offset ?? 0);
-		}
-		const rows = this.database.rowStatement(text).all(...params) as Row[];
+		const { sql, params } = this.findText(options);
+		const rows = this.database.rowStatement(sql).all(...params) as Row[];
 		return rows.map(r => this.toDoc(r)!);
 	}
 
-	async count(where?: Filter, opts?: CountOptions): Promise<number> {
-		const params: SqlValue[] = [];
-		const text = `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${this.sql.where(where, params)}`;
+	async count(where?: Filter, opts?: ReadOptions): Promise<number> {
+		const counting = this.countText(where);
 		if (opts?.background && !this.inTransaction) {
 			// A worker that failed it (a function only this connection has, say) leaves it to this one.
-			const row = await this.database.readInBackground(text, params)?.catch(() => null);
-			if (row) return Number(row.n);
+			const results = await this.database.readInBackground([counting])?.catch(() => null);
+			if (results) return Number((results[0] as { n: number }).n);
 		}
 		for (let open = this.ready(); open; open = this.ready()) await open;
-		return Number((this.database.statement(text).get(...params) as { n: number }).n);
+		return Number((this.database.statement(counting.sql).get(...counting.params) as { n: number }).n);
+	}
+
+	async findWithTotal(options: FindOptions, opts?: ReadOptions): Promise<PageOfDocs<T>> {
+		if (opts?.background && !this.inTransaction) {
+			const page = { ...this.findText(options), rows: true };
+			const results = await this.database.readInBackground([page, this.countText(options.where)])?.catch(() => null);
+			if (results) return { docs: (results[0] as Row[]).map(r => this.toDoc(r)!), total: Number((results[1] as { n: number }).n) };
+		}
+		// Without awaiting in between, both read the same state of this connection.
+		const [docs, total] = await Promise.all([this.find(options), this.count(options.where)]);
+		return { docs, total };
+	}
+
+	private findText(options: FindOptions): { sql: string; params: SqlValue[] } {
+		const params: SqlValue[] = [];
+		let sql = `SELECT ${this.columns} FROM ${this.table} WHERE ${this.sql.where(options.where, params)}${this.sql.orderBy(options.sort)}`;
+		if (options.limit || options.offset) {
+			sql += " LIMIT ? OFFSET ?";
+			params.push(options.limit || -1, options.offset ?? 0);
+		}
+		return { sql, params };
+	}
+
+	private countText(where: Filter | undefined): { sql: string; params: SqlValue[] } {
+		const params: SqlValue[] = [];
+		return { sql: `SELECT COUNT(*) AS n FROM ${this.table} WHERE ${this.sql.where(where, params)}`, params };
 	}
 
 	async updateById(id: string, update: Update, where?: Filter): Promise<T | null> {

@@ -1,7 +1,9 @@
 /**
- * Counts asked for in the background (`count(where, { background: true })`, the metrics pollers')
- * run on the checkpointer's thread: the event loop keeps turning while a long one runs, the figure
- * is the same, and where the worker cannot answer, the store counts on its own connection.
+ * Reads asked for in the background (`count(where, { background: true })`, the metrics pollers';
+ * `findWithTotal(options, { background: true })`, an admin's lists) run on the checkpointer's
+ * thread: the event loop keeps turning while a long one runs, the figures are the same, a page and
+ * its total come from one snapshot, and where the worker cannot answer, the store reads on its own
+ * connection.
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -53,8 +55,8 @@ describe("embedded store: counts in the background", () => {
 		const timer = setInterval(() => ticks++, 5);
 		const started = performance.now();
 		try {
-			const row = await readInBackground(path.join(dir, "store.sqlite"), slow, [3_000_000]);
-			expect(row).toEqual({ n: 3_000_000 });
+			const results = await readInBackground(path.join(dir, "store.sqlite"), [{ sql: slow, params: [3_000_000] }]);
+			expect(results).toEqual([{ n: 3_000_000 }]);
 		} finally {
 			clearInterval(timer);
 		}
@@ -66,9 +68,56 @@ describe("embedded store: counts in the background", () => {
 
 	it("counts on its own connection what the worker cannot (a function only the store's connection has)", async () => {
 		await expect(
-			readInBackground(path.join(dir, "store.sqlite"), "SELECT COUNT(*) AS n FROM rows WHERE shop_contains(label, ?)", ["row 1"])
+			readInBackground(path.join(dir, "store.sqlite"), [
+				{ sql: "SELECT COUNT(*) AS n FROM rows WHERE shop_contains(label, ?)", params: ["row 1"] }
+			])
 		).rejects.toThrow(/no such function: shop_contains/);
 		expect(await store.count({ label: { contains: "row 1" } }, { background: true })).toBe(11);
+		const page = await store.findWithTotal({ where: { label: { contains: "row 1" } }, limit: 3 }, { background: true });
+		expect(page.total).toBe(11);
+		expect(page.docs).toHaveLength(3);
+	});
+
+	it("reads a page and its total as the store's own connection does", async () => {
+		for (const where of [{}, { state: "open" }, { state: "none" }]) {
+			const options = { where, sort: [["label", "desc"]] as Array<[string, "asc" | "desc"]>, offset: 2, limit: 5 };
+			const apart = { docs: await store.find(options), total: await store.count(where) };
+			expect(await store.findWithTotal(options, { background: true })).toEqual(apart);
+			expect(await store.findWithTotal(options)).toEqual(apart);
+		}
+		const open = await store.findWithTotal({ where: { state: "open" }, limit: 100 }, { background: true });
+		expect(open.total).toBe(10);
+		expect(open.docs.map(d => d.state)).toEqual(Array(10).fill("open"));
+	});
+
+	it("reads a page and its total on one snapshot while writes commit in between", async () => {
+		const many = createStore<Row>({ ...spec, name: "many" }, { uri: null, dataDir: dir, connectTimeoutMs: 1000 });
+		await many.connect();
+		try {
+			await many.transaction(async tx => {
+				for (let i = 0; i < 20_000; i++) await tx.bind(many).insert({ state: "old", label: `Row ${i}` });
+			});
+			// Commits land every turn while the worker selects 20,000 rows and counts them.
+			let writing = true;
+			const writer = (async () => {
+				for (let i = 0; writing; i++) await many.insert({ state: "new", label: `New ${i}` });
+			})();
+			const seen: Array<[number, number]> = [];
+			try {
+				for (let i = 0; i < 15; i++) {
+					const { docs, total } = await many.findWithTotal({ limit: 1_000_000 }, { background: true });
+					seen.push([docs.length, total]);
+				}
+			} finally {
+				writing = false;
+				await writer;
+			}
+			for (const [length, total] of seen) expect(length).toBe(total);
+			// The writes did land between the reads.
+			expect(seen[seen.length - 1]![1]).toBeGreaterThan(seen[0]![1]);
+		} finally {
+			await many.disconnect();
+		}
 	});
 
 	it("has no worker for a database in memory, and counts there as usual", async () => {
@@ -77,6 +126,10 @@ describe("embedded store: counts in the background", () => {
 		try {
 			await inMemory.insert({ state: "open", label: "only" });
 			expect(await inMemory.count({ state: "open" }, { background: true })).toBe(1);
+			expect(await inMemory.findWithTotal({ where: { state: "open" } }, { background: true })).toEqual({
+				docs: [expect.objectContaining({ label: "only" })],
+				total: 1
+			});
 		} finally {
 			await inMemory.disconnect();
 		}

@@ -124,6 +124,13 @@ function contract(label: string, open: Target, { transactions = true, keyedById 
 			const page = await store.find({ sort: [["priceMinor", "asc"]], offset: 1, limit: 2 });
 			expect(page.map(d => d.priceMinor)).toEqual([200, 300]);
 			expect(await store.count({ category: "even" })).toBe(3);
+			for (const background of [false, true]) {
+				const withTotal = await store.findWithTotal(
+					{ where: { category: "even" }, sort: [["priceMinor", "desc"]], offset: 1, limit: 1 },
+					{ background }
+				);
+				expect({ prices: withTotal.docs.map(d => d.priceMinor), total: withTotal.total }).toEqual({ prices: [300], total: 3 });
+			}
 		});
 
 		it("updates atomically only when the condition holds, under concurrency", async () => {
