@@ -11,9 +11,9 @@
  * next transaction; under a steady load a commit always comes in between, so the WAL grew until
  * SQLite's own checkpoint on the event loop (SAFETY_NET_PAGES) made two fsyncs of 5-35 ms there,
  * about every 9 s for the orders database at 400 orders/s. So once the WAL holds `restartPages`
- * frames, right after a checkpoint, the worker asks the database's owner to hold its operations
+ * frames, right after a checkpoint, the worker asks the database's owner to hold its writes
  * (`hold`) and folds back the few frames written since, with no commit in between; the next write
- * then starts the WAL over. Only that database's callers wait, for a checkpoint of a few frames,
+ * then starts the WAL over. Only that database's writers wait, for a checkpoint of a few frames,
  * and the event loop runs on. The safety net stays for a worker that falls behind.
  *
  * The same connections answer reads that scan much and may lag the writer (`readInBackground`):
@@ -31,7 +31,7 @@ const FOLD_TIMEOUT_MS = 2_000;
 /** The longest wait between holds while the WAL does not start over after them. */
 const MAX_BACKOFF_MS = 60_000;
 
-/** Holds the database's operations while `fold` runs; resolves once they resume. */
+/** Holds the database's writes while `fold` runs; resolves once they resume. */
 export type HoldOperations = (fold: () => Promise<void>) => Promise<void>;
 
 const WORKER_SOURCE = `

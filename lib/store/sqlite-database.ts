@@ -79,6 +79,8 @@ export class SqliteDatabase {
 	private statements = new Map<string, StatementSync>();
 	/** The explicit transaction's (or hold's) end, while one is open. */
 	private busy: Promise<void> | null = null;
+	/** Whether `busy` is a hold: nothing is left uncommitted then, so reads need not wait. */
+	private holding = false;
 	/** Operations and transactions waiting for the open transaction's end, in arrival order. */
 	private waiting: Array<{ tx: boolean; wake(): void }> = [];
 	/** The group commit collecting this turn's writes, while one is open. */
@@ -171,10 +173,12 @@ export class SqliteDatabase {
 	/**
 	 * Null when no transaction is open, else a promise of the caller's turn (that transaction's end,
 	 * in line). Callers loop until null and then act synchronously: an `await` between the check and
-	 * the statement would let a transaction begin.
+	 * the statement would let a transaction begin. A read (`forRead`) goes on during a hold: the hold
+	 * committed everything first, and a read on this connection does not keep the WAL from starting
+	 * over (it ends before the next write begins).
 	 */
-	idle(): Promise<void> | null {
-		if (!this.busy) return null;
+	idle(forRead = false): Promise<void> | null {
+		if (!this.busy || (forRead && this.holding)) return null;
 		this.refuseSelfDeadlock();
 		return this.wait(false);
 	}
@@ -262,7 +266,7 @@ export class SqliteDatabase {
 	}
 
 	/**
-	 * Holds every other operation on this database, with nothing left uncommitted, while `work` runs:
+	 * Holds every write and transaction on this database, with nothing left uncommitted, while `work` runs:
 	 * the checkpointer folds back the WAL's last frames then, so that the next write starts the WAL
 	 * over (lib/store/sqlite-checkpointer.ts).
 	 */
@@ -270,8 +274,10 @@ export class SqliteDatabase {
 		const { end } = await this.takeTurn();
 		try {
 			this.commitBatch();
+			this.holding = true;
 			await work();
 		} finally {
+			this.holding = false;
 			end();
 		}
 	}

@@ -127,19 +127,19 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	}
 
 	async findById(id: string): Promise<T | null> {
-		for (let open = this.ready(); open; open = this.ready()) await open;
+		for (let open = this.readable(); open; open = this.readable()) await open;
 		return this.toDoc(this.database.rowStatement(this.texts.byId).get(id) as Row | undefined);
 	}
 
 	async findOne(where: Filter): Promise<T | null> {
-		for (let open = this.ready(); open; open = this.ready()) await open;
+		for (let open = this.readable(); open; open = this.readable()) await open;
 		const params: SqlValue[] = [];
 		const text = `SELECT ${this.columns} FROM ${this.table} WHERE ${this.sql.where(where, params)} LIMIT 1`;
 		return this.toDoc(this.database.rowStatement(text).get(...params) as Row | undefined);
 	}
 
 	async find(options: FindOptions = {}): Promise<T[]> {
-		for (let open = this.ready(); open; open = this.ready()) await open;
+		for (let open = this.readable(); open; open = this.readable()) await open;
 		const { sql, params } = this.findText(options);
 		const rows = this.database.rowStatement(sql).all(...params) as Row[];
 		return rows.map(r => this.toDoc(r)!);
@@ -152,7 +152,7 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 			const results = await this.database.readInBackground([counting])?.catch(() => null);
 			if (results) return Number((results[0] as { n: number }).n);
 		}
-		for (let open = this.ready(); open; open = this.ready()) await open;
+		for (let open = this.readable(); open; open = this.readable()) await open;
 		return Number((this.database.statement(counting.sql).get(...counting.params) as { n: number }).n);
 	}
 
@@ -250,6 +250,12 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 	private ready(): Promise<void> | null {
 		if (!this.connected) throw new Error(`${this.collection} store is not connected`);
 		return this.inTransaction ? null : this.database.idle();
+	}
+
+	/** As `ready`, for a read: it goes on while the checkpointer holds the database's writes. */
+	private readable(): Promise<void> | null {
+		if (!this.connected) throw new Error(`${this.collection} store is not connected`);
+		return this.inTransaction ? null : this.database.idle(true);
 	}
 
 	/**

@@ -1,14 +1,16 @@
 /**
  * The embedded database's WAL starts over under a steady write load (lib/store/sqlite-checkpointer.ts):
- * the checkpointer holds the database's operations while it folds back the last frames, so the WAL
+ * the checkpointer holds the database's writes while it folds back the last frames, so the WAL
  * starts over instead of growing to SQLite's own checkpoint on the event loop, no write issued
- * during a hold is lost or reordered, and holds that cannot help back off.
+ * during a hold is lost or reordered, reads go on during a hold without keeping the WAL from
+ * starting over, and holds that cannot help back off.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DatabaseSync } from "../../lib/store/node-sqlite";
 import { SqliteDatabase } from "../../lib/store/sqlite-database";
+import { SqliteStore } from "../../lib/store/sqlite-store";
 
 const WRITERS = 4;
 const LOAD_MS = 2_500;
@@ -46,6 +48,15 @@ async function steadyLoad(
 	const body = "x".repeat(200);
 	let written = 0;
 	const until = Date.now() + LOAD_MS;
+	// A reader beside them, which a hold lets through.
+	const count = db.statement("SELECT count(*) AS n FROM events");
+	const reading = (async () => {
+		while (Date.now() < until) {
+			for (let open = db.idle(true); open; open = db.idle(true)) await open;
+			count.get();
+			await new Promise(resolve => setTimeout(resolve, 1));
+		}
+	})();
 	await Promise.all(
 		Array.from({ length: WRITERS }, async (_, writer) => {
 			for (let n = 0; Date.now() < until; n++) {
@@ -56,6 +67,7 @@ async function steadyLoad(
 			}
 		})
 	);
+	await reading;
 	// The WAL header's checkpoint sequence number counts the times the WAL started over.
 	const header = Buffer.alloc(16);
 	const wal = fs.openSync(`${file}-wal`, "r");
@@ -94,4 +106,29 @@ test("while another connection keeps the WAL from starting over, the holds come 
 	// 250 ms after each hold that did not help, five at most.
 	expect(blocked.holds).toBeGreaterThan(0);
 	expect(blocked.holds).toBeLessThanOrEqual(5);
+});
+
+test("a hold keeps the database's writes waiting and lets its reads through", async () => {
+	const db = new SqliteDatabase({ file: path.join(dir, "held.sqlite") });
+	const store = new SqliteStore<{ id: string; n: number }>({ name: "rows", fields: { n: { type: "integer", required: true } } }, db);
+	await store.connect();
+	let release: (() => void) | undefined;
+	try {
+		const first = await store.insert({ n: 1 });
+		const holding = db.hold(() => new Promise<void>(resolve => (release = resolve)));
+		while (!release) await new Promise(resolve => setImmediate(resolve));
+		const late = new Promise<"waited">(resolve => setTimeout(() => resolve("waited"), 200));
+		expect(await Promise.race([store.findById(first.id), late])).toMatchObject({ n: 1 });
+		expect(await Promise.race([store.count(), late])).toBe(1);
+		expect(await Promise.race([store.find({ where: { n: 1 } }), late])).toHaveLength(1);
+		const written = store.insert({ n: 2 });
+		expect(await Promise.race([written, late])).toBe("waited");
+		release();
+		await holding;
+		expect(await written).toMatchObject({ n: 2 });
+		expect(await store.count()).toBe(2);
+	} finally {
+		release?.();
+		await store.disconnect();
+	}
 });
