@@ -303,7 +303,10 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 		const db = this.database;
 		const columns = this.fieldList.map(([name, f]) => `${quote(name)} ${columnType(f)}${f.required ? " NOT NULL" : ""}`);
 		const layout = this.spec.keyedById ? " WITHOUT ROWID" : "";
-		db.exec(`CREATE TABLE IF NOT EXISTS ${this.table} ("id" TEXT PRIMARY KEY NOT NULL, ${columns.join(", ")})${layout}`);
+		const create = (table: string) =>
+			`CREATE TABLE IF NOT EXISTS ${table} ("id" TEXT PRIMARY KEY NOT NULL, ${columns.join(", ")})${layout}`;
+		if (this.spec.keyedById) this.keyById(create);
+		db.exec(create(this.table));
 		const existing = new Set((db.statement(`PRAGMA table_info(${this.table})`).all() as Array<{ name: string }>).map(c => c.name));
 		for (const [name, f] of this.fieldList) {
 			if (!existing.has(name)) db.exec(`ALTER TABLE ${this.table} ADD COLUMN ${quote(name)} ${columnType(f)}`);
@@ -323,5 +326,33 @@ export class SqliteStore<T extends Doc = Doc> implements Store<T> {
 			if (name.startsWith(`${this.spec.name}${INDEX_MARK}`) && !wanted.has(name)) db.exec(`DROP INDEX ${quote(name)}`);
 		}
 		for (const create of wanted.values()) db.exec(create);
+	}
+
+	/**
+	 * A table made with rowids before its spec asked for `keyedById` (the outbox and inbox tables of
+	 * an older data directory) is rebuilt without them once, at connect, rows and all; its indexes
+	 * are made again after. Where its rows do not fit the spec's table (a required column it never
+	 * had), it keeps its layout: the layout saves writes, it changes no answer.
+	 */
+	private keyById(create: (table: string) => string): void {
+		const db = this.database;
+		const listed = db.statement("SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?").get(this.spec.name) as
+			{ wr: number } | undefined;
+		if (!listed || listed.wr) return;
+		const had = new Set((db.statement(`PRAGMA table_info(${this.table})`).all() as Array<{ name: string }>).map(c => c.name));
+		const kept = ["id", ...this.fieldList.map(([name]) => name).filter(name => had.has(name))].map(quote).join(", ");
+		const rebuilt = quote(`${this.spec.name}__keyed`);
+		db.exec("SAVEPOINT keyed");
+		try {
+			db.exec(`DROP TABLE IF EXISTS ${rebuilt}`);
+			db.exec(create(rebuilt));
+			db.exec(`INSERT INTO ${rebuilt} (${kept}) SELECT ${kept} FROM ${this.table}`);
+			db.exec(`DROP TABLE ${this.table}`);
+			db.exec(`ALTER TABLE ${rebuilt} RENAME TO ${this.table}`);
+			db.exec("RELEASE keyed");
+		} catch {
+			db.exec("ROLLBACK TO keyed");
+			db.exec("RELEASE keyed");
+		}
 	}
 }

@@ -357,7 +357,7 @@ describe("embedded SQLite store", () => {
 			});
 		}));
 
-	it("keeps a collection keyed by id in a table without rowids, and an older table as it was", () =>
+	it("keeps a collection keyed by id in a table without rowids, and rebuilds an older table so, rows and indexes kept", () =>
 		withDir(async dir => {
 			type Mark = { id: string; at: string };
 			const open = async (name: string, keyedById: boolean, id: string) => {
@@ -371,14 +371,34 @@ describe("embedded SQLite store", () => {
 				await store.disconnect();
 				const db = new DatabaseSync(path.join(dir, "store.sqlite"), { readOnly: true });
 				const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get(name) as { sql: string };
+				const indexes = (db.prepare(`PRAGMA index_list(${name})`).all() as Array<{ origin: string }>).filter(i => i.origin === "c");
 				db.close();
-				return { withoutRowid: sql.endsWith("WITHOUT ROWID"), kept };
+				return { withoutRowid: sql.endsWith("WITHOUT ROWID"), kept, indexes: indexes.length };
 			};
-			expect(await open("keyed", true, "b")).toEqual({ withoutRowid: true, kept: ["b"] });
-			expect(await open("keyed", true, "a")).toEqual({ withoutRowid: true, kept: ["a", "b"] });
-			// A table made before the spec asked for it keeps its rowids, and its data.
-			await open("older", false, "b");
-			expect(await open("older", true, "a")).toEqual({ withoutRowid: false, kept: ["a", "b"] });
+			expect(await open("keyed", true, "b")).toEqual({ withoutRowid: true, kept: ["b"], indexes: 1 });
+			expect(await open("keyed", true, "a")).toEqual({ withoutRowid: true, kept: ["a", "b"], indexes: 1 });
+			// A table made with rowids before the spec asked for it is rebuilt without them, its rows and index kept.
+			expect(await open("older", false, "b")).toEqual({ withoutRowid: false, kept: ["b"], indexes: 1 });
+			expect(await open("older", true, "a")).toEqual({ withoutRowid: true, kept: ["a", "b"], indexes: 1 });
+			expect(await open("older", true, "c")).toEqual({ withoutRowid: true, kept: ["a", "b", "c"], indexes: 1 });
+			// Rows that would not fit the rebuilt table (a required column they never had) keep the old layout.
+			await open("unfit", false, "b");
+			const grown = createStore<Mark & { by: string }>(
+				{
+					name: "unfit",
+					fields: { at: { type: "string", required: true }, by: { type: "string", required: true } },
+					keyedById: true
+				},
+				{ uri: null, dataDir: dir, connectTimeoutMs: 1000 }
+			);
+			await grown.connect();
+			expect(await grown.findById("b")).toMatchObject({ id: "b", at: "2026-12-07T00:00:00.000Z" });
+			await grown.disconnect();
+			const db = new DatabaseSync(path.join(dir, "store.sqlite"), { readOnly: true });
+			expect((db.prepare("SELECT sql FROM sqlite_master WHERE name = 'unfit'").get() as { sql: string }).sql).not.toMatch(
+				/WITHOUT ROWID/
+			);
+			db.close();
 		}));
 
 	it("reads each field from its own column when the spec gained one ahead of the table's older columns", () =>
