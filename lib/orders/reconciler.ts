@@ -44,20 +44,28 @@ function redrive(order: OrderDoc): { type: RedrivenEvent; data: Record<string, u
 	return { type: "order.paid", data: { ...orderProgressData(order), redrive: true } };
 }
 
-export async function reconcileOnce(store: Store<OrderDoc>, emit: Emit, opts: ReconcileOptions): Promise<ReconcileResult> {
-	const now = opts.now ?? new Date();
-	const cutoff = new Date(now.getTime() - opts.olderThanMs).toISOString();
+/**
+ * The reads of orders left unmoved since `cutoff`, oldest first: two queries, each a seek on the
+ * (status, shipmentId, updatedAt) index (test/store/hot-table-plans.test.ts). Orders before `paid`
+ * never have a shipment, and a paid one is stuck only while it has none (a scan of every paid order
+ * otherwise).
+ */
+export function stuckOrderQueries(cutoff: string, limit: number): [inFlight: FindOptions, unshipped: FindOptions] {
 	const old: Filter = { updatedAt: { lte: cutoff }, redrivenAt: { lte: cutoff } };
-	const oldestFirst: FindOptions["sort"] = [
+	const sort: FindOptions["sort"] = [
 		["updatedAt", "asc"],
 		["id", "asc"]
 	];
-	// Two queries, each a seek on the (status, shipmentId, updatedAt) index: orders before `paid` never
-	// have a shipment, and a paid one is stuck only while it has none (a scan of every paid order otherwise).
-	const [inFlight, unshipped] = await Promise.all([
-		store.find({ where: { status: { in: ["pending", "confirmed"] }, shipmentId: null, ...old }, sort: oldestFirst, limit: opts.limit }),
-		store.find({ where: { status: "paid", shipmentId: null, ...old }, sort: oldestFirst, limit: opts.limit })
-	]);
+	return [
+		{ where: { status: { in: ["pending", "confirmed"] }, shipmentId: null, ...old }, sort, limit },
+		{ where: { status: "paid", shipmentId: null, ...old }, sort, limit }
+	];
+}
+
+export async function reconcileOnce(store: Store<OrderDoc>, emit: Emit, opts: ReconcileOptions): Promise<ReconcileResult> {
+	const now = opts.now ?? new Date();
+	const cutoff = new Date(now.getTime() - opts.olderThanMs).toISOString();
+	const [inFlight, unshipped] = await Promise.all(stuckOrderQueries(cutoff, opts.limit).map(query => store.find(query)));
 	const stuck = [...inFlight, ...unshipped]
 		.sort((a, b) => a.updatedAt.localeCompare(b.updatedAt) || a.id.localeCompare(b.id))
 		.slice(0, opts.limit);

@@ -11,6 +11,7 @@ import { DatabaseSync } from "node:sqlite";
 import { movementsCollection } from "../../lib/inventory/collections";
 import { ordersCollection } from "../../lib/orders/collections";
 import { buildListQuery } from "../../lib/orders/list-query";
+import { stuckOrderQueries } from "../../lib/orders/reconciler";
 import { createStore, type CollectionSpec, type Filter, type SortSpec } from "../../lib/store";
 import { SqlBuilder, type SqlValue } from "../../lib/store/sqlite-sql";
 
@@ -64,14 +65,12 @@ describe("the embedded store's busiest tables: indexes and query plans", () => {
 		expect(plan(select(ordersCollection, "count", { status: "paid" }))).toMatch(
 			/SEARCH orders USING COVERING INDEX orders__ix_status_shipmentId_updatedAt \(status=\?\)/
 		);
-		// The reconciler (lib/orders/reconciler.ts): paid orders without a shipment, oldest first.
-		const cutoff = "2026-01-01T00:00:00.000Z";
-		const stuck = { status: "paid", shipmentId: null, updatedAt: { lte: cutoff }, redrivenAt: { lte: cutoff } };
-		const oldestFirst: SortSpec = [
-			["updatedAt", "asc"],
-			["id", "asc"]
-		];
-		expect(plan(select(ordersCollection, "rows", stuck, oldestFirst))).toMatch(
+		// The reconciler's two reads (lib/orders/reconciler.ts): orders in flight, and paid ones without a shipment.
+		const [inFlight, unshipped] = stuckOrderQueries("2026-01-01T00:00:00.000Z", 100);
+		expect(plan(select(ordersCollection, "rows", inFlight.where!, inFlight.sort))).toMatch(
+			/SEARCH orders USING INDEX orders__ix_status_shipmentId_updatedAt \(status=\? AND shipmentId=\? AND updatedAt<\?\)/
+		);
+		expect(plan(select(ordersCollection, "rows", unshipped.where!, unshipped.sort))).toMatch(
 			/SEARCH orders USING INDEX orders__ix_status_shipmentId_updatedAt \(status=\? AND shipmentId=\? AND updatedAt<\?\)/
 		);
 	});
