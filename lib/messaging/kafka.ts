@@ -82,9 +82,12 @@ export class KafkaClient {
 		return this.opts.logger;
 	}
 
+	/** "up" once the producer is connected and every consumer is in its group; else why not. */
 	health(): string {
 		if (this.closing) return "closed";
-		return this.producerUp ? "up" : `connecting (${this.lastError})`;
+		if (!this.producerUp) return `connecting (${this.lastError})`;
+		const outside = [...this.consumers].filter(c => !c.inGroup).map(c => `${c.options.topic} (${c.options.group})`);
+		return outside.length ? `joining the group: ${outside.join(", ")}` : "up";
 	}
 
 	/** Creates the topics when the cluster allows it, then connects the producer (first attempt awaited, then in the background). */
@@ -202,6 +205,8 @@ export class KafkaGroupConsumer {
 	private wake: (() => void) | null = null;
 	/** Crashes since the last message handled: the pause before rejoining grows with them. */
 	private crashes = 0;
+	/** From joining its group until a crash, a stop or a disconnect: a member out of it reads nothing. */
+	private joined = false;
 
 	constructor(
 		private readonly client: KafkaClient,
@@ -219,7 +224,11 @@ export class KafkaGroupConsumer {
 		// kafkajs restarts a crashed consumer only after retriable errors. After others (a group that
 		// forgot this member while the cluster hung: "The coordinator is not aware of this member") it
 		// stays stopped for good, and the topic would go unread until the process restarts.
-		this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+		const { GROUP_JOIN, STOP, DISCONNECT, CRASH } = this.consumer.events;
+		this.consumer.on(GROUP_JOIN, () => (this.joined = true));
+		for (const left of [STOP, DISCONNECT]) this.consumer.on(left, () => (this.joined = false));
+		this.consumer.on(CRASH, ({ payload }) => {
+			this.joined = false;
 			if (payload.restart || this.stopped) return;
 			const delay = Math.min(200 * 2 ** this.crashes++, 5000);
 			this.client.logger.warn(
@@ -227,6 +236,11 @@ export class KafkaGroupConsumer {
 			);
 			this.start(delay);
 		});
+	}
+
+	/** In its group, reading its partitions (shown by the client's health, and so by /health/ready). */
+	get inGroup(): boolean {
+		return this.joined;
 	}
 
 	/** Joins the group in the background, after `pause` ms (retrying while Kafka is unreachable). */

@@ -124,8 +124,11 @@ describeWith(
 	});
 
 	it("reports each broker on /health/ready", async () => {
-		const r = await shop.api.get("/api/v1/health/ready");
-		expect(r.status).toBe(200);
+		// Ready once inventory's Kafka consumer joined its group ("joining the group: ..." until then).
+		const r = await eventually("the node ready", async () => {
+			const ready = await shop.api.get("/api/v1/health/ready");
+			return ready.status === 200 && ready;
+		});
 		expect(r.body.brokers).toEqual({ rabbitmq: "up", kafka: "up", redis: "up" });
 	});
 

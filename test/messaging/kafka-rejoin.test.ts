@@ -4,7 +4,7 @@
  * the middle of a message, so the coordinator drops the member; its offset commit then fails with
  * "The coordinator is not aware of this member", an error after which kafkajs stops the consumer
  * for good. The consumer must rejoin, handle the uncommitted message again (at least once) and then
- * what is published next.
+ * what is published next; the client's health says so while the member is out of its group.
  */
 import { createEvent } from "../../lib/events";
 import { KafkaClient } from "../../lib/messaging/kafka";
@@ -21,10 +21,15 @@ describeWith(KAFKA_MOCK)("Kafka consumer on the mock cluster: a member the group
 	let mock: KafkaMock;
 	let client: KafkaClient;
 	const warnings: string[] = [];
+	const healthWhenDropped: string[] = [];
 	const logger = {
 		debug: () => undefined,
 		info: () => undefined,
-		warn: (...args: unknown[]) => void warnings.push(args.join(" ")),
+		warn: (...args: unknown[]) => {
+			warnings.push(args.join(" "));
+			// The client's health as the consumer is dropped from its group (it says so before rejoining).
+			if (/joining the group again/.test(String(args[0]))) healthWhenDropped.push(client.health());
+		},
 		error: (...args: unknown[]) => void warnings.push(args.join(" "))
 	};
 
@@ -61,6 +66,7 @@ describeWith(KAFKA_MOCK)("Kafka consumer on the mock cluster: a member the group
 			}
 		});
 
+		await eventually("the consumer in its group, the client up", async () => client.health() === "up", 30_000);
 		await client.publish(TOPIC, first);
 		await eventually("the first message handled once", async () => handled.length >= 1, 30_000);
 		await eventually("the first message's commit refused", async () => warnings.some(w => /not aware of this member/.test(w)), 30_000);
@@ -70,7 +76,14 @@ describeWith(KAFKA_MOCK)("Kafka consumer on the mock cluster: a member the group
 		expect({
 			// Not committed, so handled again after the rejoin; then the next one.
 			handled: handled.map(id => (id === first.id ? "first" : id === second.id ? "second" : id)),
-			rejoined: warnings.some(w => /joining the group again/.test(w))
-		}).toEqual({ handled: ["first", "first", "second"], rejoined: true });
+			rejoined: warnings.some(w => /joining the group again/.test(w)),
+			healthWhenDropped,
+			healthAfter: client.health()
+		}).toEqual({
+			handled: ["first", "first", "second"],
+			rejoined: true,
+			healthWhenDropped: [`joining the group: ${TOPIC} (rejoin-group)`],
+			healthAfter: "up"
+		});
 	});
 });
