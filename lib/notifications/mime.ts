@@ -50,30 +50,49 @@ function encodeAddress(value: string): string {
 	return `${encodeHeaderText(named[1])} <${named[2]}>`;
 }
 
-const HEX = "0123456789ABCDEF";
-const escapeByte = (b: number) => `=${HEX[b >> 4]}${HEX[b & 15]}`;
+const HEX = Buffer.from("0123456789ABCDEF", "latin1");
+const EQUALS = 0x3d;
+/** A line that is its own encoding: printable ASCII without '=', shorter than a line, not ending in a space or tab. */
+const LITERAL_LINE = /^(?:[\t\x20-\x3c\x3e-\x7e]{0,74}[\x21-\x3c\x3e-\x7e])?$/;
+/** The encoded line is written here byte by byte, grown as needed: a string per byte made ten per cent of an order's allocations. */
+let scratch = Buffer.allocUnsafe(1024);
 
 /** RFC 2045 quoted-printable of UTF-8 text, CRLF line ends, soft breaks keeping lines to 76 characters. */
 export function quotedPrintable(text: string): string {
 	const out: string[] = [];
 	for (const line of text.split(/\r\n|\r|\n/)) {
-		const bytes = Buffer.from(line, "utf8");
-		let current = "";
-		for (let i = 0; i < bytes.length; i++) {
-			const b = bytes[i];
-			const last = i === bytes.length - 1;
-			// Space and tab stay literal except at a line's end, where transports may strip them.
-			const literal = (b >= 33 && b <= 126 && b !== 61) || ((b === 32 || b === 9) && !last);
-			const token = literal ? String.fromCharCode(b) : escapeByte(b);
-			if (current.length + token.length > LINE_MAX - 1) {
-				out.push(`${current}=`);
-				current = "";
-			}
-			current += token;
-		}
-		out.push(current);
+		if (LITERAL_LINE.test(line)) out.push(line);
+		else out.push(encodeLine(Buffer.from(line, "utf8")));
 	}
 	return out.join(CRLF);
+}
+
+function encodeLine(bytes: Buffer): string {
+	// At most three bytes out per byte in, plus a soft break ("=" CRLF) per 25 bytes in.
+	const most = bytes.length * 3 + Math.ceil(bytes.length / 25) * 3;
+	if (scratch.length < most) scratch = Buffer.allocUnsafe(most * 2);
+	let n = 0;
+	let column = 0;
+	for (let i = 0; i < bytes.length; i++) {
+		const b = bytes[i]!;
+		// Space and tab stay literal except at a line's end, where transports may strip them.
+		const literal = (b >= 33 && b <= 126 && b !== EQUALS) || ((b === 32 || b === 9) && i < bytes.length - 1);
+		const width = literal ? 1 : 3;
+		if (column + width > LINE_MAX - 1) {
+			scratch[n++] = EQUALS;
+			scratch[n++] = 13;
+			scratch[n++] = 10;
+			column = 0;
+		}
+		if (literal) scratch[n++] = b;
+		else {
+			scratch[n++] = EQUALS;
+			scratch[n++] = HEX[b >> 4]!;
+			scratch[n++] = HEX[b & 15]!;
+		}
+		column += width;
+	}
+	return scratch.toString("latin1", 0, n);
 }
 
 function part(type: string, body: string): string {

@@ -2,10 +2,25 @@
  * The MIME text the mailer sends, read back by an independent parser (mailparser, from the
  * nodemailer project): what the customer's mail client will see.
  */
+import fc from "fast-check";
 import { simpleParser } from "mailparser";
 import { buildMime, newMessageId, quotedPrintable, type MimeMail } from "../../lib/notifications/mime";
 
 const date = new Date("2026-11-22T06:12:00.000Z");
+
+/** RFC 2045 decoding, written apart from the encoder: soft breaks removed, =XX back to its byte, UTF-8. */
+function decodeQuotedPrintable(qp: string): string {
+	const joined = qp.replace(/=\r\n/g, "");
+	const bytes: number[] = [];
+	for (let i = 0; i < joined.length; i++) {
+		if (joined[i] !== "=") bytes.push(joined.charCodeAt(i));
+		else {
+			bytes.push(parseInt(joined.slice(i + 1, i + 3), 16));
+			i += 2;
+		}
+	}
+	return Buffer.from(bytes).toString("utf8");
+}
 
 /** A plain-text mail from shop@localhost; each test changes what it is about. */
 const mail = (overrides: Partial<MimeMail> = {}): MimeMail => ({
@@ -69,6 +84,24 @@ describe("notification mail MIME", () => {
 		const qp = quotedPrintable(`a=b  \n${"é".repeat(60)}`);
 		expect(qp.split("\r\n").every(l => l.length <= 76)).toBe(true);
 		expect(qp.startsWith("a=3Db =20\r\n")).toBe(true);
+	});
+
+	it("quoted-printable of any text decodes back to it, in 7-bit lines of at most 76 characters (fast-check)", () => {
+		const line = fc.oneof(
+			fc.string({ maxLength: 120 }),
+			fc.string({ unit: "grapheme", maxLength: 90 }),
+			fc.constantFrom("", " ", "\t", "=", "a ", "x".repeat(75), `${"x".repeat(74)} `)
+		);
+		fc.assert(
+			fc.property(fc.array(line, { maxLength: 6 }), fc.constantFrom("\n", "\r\n", "\r"), (lines, eol) => {
+				const text = lines.join(eol);
+				const qp = quotedPrintable(text);
+				const out = qp.split("\r\n");
+				expect(out.every(l => l.length <= 76 && /^[\x20-\x7e\t]*$/.test(l) && !/[ \t]$/.test(l))).toBe(true);
+				expect(decodeQuotedPrintable(qp)).toBe(lines.join("\r\n"));
+			}),
+			{ numRuns: 500 }
+		);
 	});
 
 	it("gives each message a unique Message-ID in the sender's domain", () => {
