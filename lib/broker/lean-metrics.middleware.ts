@@ -21,7 +21,7 @@ import {
 	type MetricTypes,
 	type ServiceBroker
 } from "moleculer";
-import { builtinMetricsMiddleware, dropMetric } from "./moleculer-internals";
+import { builtinMetricsMiddleware, dropMetric, hashLabelsOnce } from "./moleculer-internals";
 
 type Labels = Record<string, unknown>;
 type EventHandler = NonNullable<EventSchema["handler"]>;
@@ -129,6 +129,11 @@ export function LeanMetricsMiddleware(broker: ServiceBroker): Middleware {
 				description: "Execution time of events in milliseconds",
 				rate: true
 			});
+			// Updated with the cached labels objects below (errors, rare, get fresh ones).
+			for (const name of [ACTIONS.total, ACTIONS.time, EVENTS.total, EVENTS.time]) {
+				const metric = registry.getMetric(name);
+				if (metric) hashLabelsOnce(metric);
+			}
 		},
 		localAction: action("local"),
 		remoteAction: action("remote"),

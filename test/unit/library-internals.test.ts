@@ -14,6 +14,7 @@ import {
 	PrometheusReporterBase,
 	builtinMetricsMiddleware,
 	dropMetric,
+	hashLabelsOnce,
 	internalMiddlewares,
 	registeredMetrics,
 	withHotReload
@@ -65,6 +66,25 @@ describe("moleculer internals (lib/broker/moleculer-internals.ts)", () => {
 		expect(broker.metrics.getMetric("moleculer.event.received.active")).toBeInstanceOf(MetricTypes.Gauge);
 		expect(broker.metrics.getMetric("moleculer.request.time")).toBeInstanceOf(MetricTypes.Histogram);
 		expect(broker.metrics.getMetric("moleculer.event.received.time")).toBeInstanceOf(MetricTypes.Histogram);
+	});
+
+	it("a metric keys each value by hashingLabels(labels), which hashLabelsOnce makes compute once per labels object", () => {
+		const broker = quietBroker({ metrics: { enabled: true } });
+		const counter = broker.metrics.register({ name: "test.hashed.total", type: "counter", labelNames: ["a", "b"] })!;
+		const calls: unknown[] = [];
+		const own = (counter as unknown as { hashingLabels(labels: unknown): string }).hashingLabels;
+		expect(typeof own).toBe("function");
+		(counter as unknown as { hashingLabels(labels: unknown): string }).hashingLabels = function (labels) {
+			calls.push(labels);
+			return own.call(this, labels);
+		};
+		hashLabelsOnce(counter);
+		const labels = { a: "x", b: 1 };
+		for (let i = 0; i < 3; i++) counter.increment(labels);
+		counter.increment({ a: "x", b: 1 });
+		// Once for the kept object, once for the other one: each increment's get and set hashed them only then.
+		expect(calls).toEqual([labels, { a: "x", b: 1 }]);
+		expect(counter.get(labels)?.value).toBe(4);
 	});
 
 	it("the metric registry's store is a Map of every registered metric, and deleting from it unregisters one", () => {
