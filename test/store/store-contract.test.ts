@@ -8,7 +8,7 @@ import fs from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import os from "node:os";
 import path from "node:path";
-import { createStore, DuplicateKeyError, type CollectionSpec, type Store } from "../../lib/store";
+import { createStore, DuplicateKeyError, type CollectionSpec, type SortSpec, type Store } from "../../lib/store";
 import { startMongoServer, type MongoServer } from "../helpers/mongo-server";
 import { createTestDatabase, type TestDatabase } from "../helpers/postgres";
 import { describeWithServer } from "../helpers/servers";
@@ -124,12 +124,24 @@ function contract(label: string, open: Target, { transactions = true, keyedById 
 			const page = await store.find({ sort: [["priceMinor", "asc"]], offset: 1, limit: 2 });
 			expect(page.map(d => d.priceMinor)).toEqual([200, 300]);
 			expect(await store.count({ category: "even" })).toBe(3);
+			await store.insert({
+				name: "Tagged",
+				category: "even",
+				priceMinor: 50,
+				available: 1,
+				reserved: 0,
+				tags: ["a", "b"],
+				active: true
+			});
 			for (const background of [false, true]) {
-				const withTotal = await store.findWithTotal(
-					{ where: { category: "even" }, sort: [["priceMinor", "desc"]], offset: 1, limit: 1 },
-					{ background }
-				);
-				expect({ prices: withTotal.docs.map(d => d.priceMinor), total: withTotal.total }).toEqual({ prices: [300], total: 3 });
+				const options = { where: { category: "even" }, sort: [["priceMinor", "desc"]] as SortSpec, offset: 1, limit: 3 };
+				const withTotal = await store.findWithTotal(options, { background });
+				expect({ prices: withTotal.docs.map(d => d.priceMinor), total: withTotal.total }).toEqual({
+					prices: [300, 100, 50],
+					total: 4
+				});
+				// Every field as find reads it (JSON and booleans too, from the worker's rows on the embedded store).
+				expect(withTotal.docs).toEqual(await store.find(options));
 			}
 		});
 
