@@ -86,7 +86,57 @@ export class StrictValidator extends Validators.Fastest {
 		refuseNullAndUnstorableText(this.validator);
 	}
 
-	override compile(schema: Schema) {
-		return super.compile(strictSchema(schema));
+	override compile(schema: Schema): Checker {
+		const check = super.compile(strictSchema(schema));
+		const checked = (params: Parameters<Checker>[0], opts?: Parameters<Checker>[1]) => {
+			try {
+				const res = check(params, opts);
+				return check.async ? Promise.resolve(res).catch(err => unreadable(params, err)) : res;
+			} catch (err) {
+				return unreadable(params, err);
+			}
+		};
+		return Object.assign(checked, { async: check.async });
 	}
+}
+
+type Checker = ReturnType<Validators.Fastest["compile"]>;
+
+/** The error of a value that cannot be written as text (see unreadable). */
+export const NOT_READABLE = "unreadable";
+
+/**
+ * fastest-validator writes each failing value into its error message as text. An array holding an
+ * object with a `toString` or `valueOf` member that is not a function (`{"email": [{"toString": "x"}]}`)
+ * cannot be written so: the TypeError left the check as a 500. Such a value is the caller's error,
+ * a 422 naming its field; any other error is rethrown.
+ */
+function unreadable(params: unknown, err: unknown): boolean {
+	const field = err instanceof TypeError ? unreadablePath(params, "") : null;
+	if (field === null) throw err;
+	const errors = [{ type: NOT_READABLE, field, message: `The '${field}' field holds an object with a 'toString' or 'valueOf' member.` }];
+	// A check answers true or its errors; Moleculer's types know only the boolean.
+	return errors as unknown as boolean;
+}
+
+/** The path (as fastest-validator names fields) of the outermost array that String() cannot convert. */
+function unreadablePath(value: unknown, path: string): string | null {
+	if (!value || typeof value !== "object") return null;
+	if (Array.isArray(value)) {
+		try {
+			String(value);
+		} catch {
+			return path;
+		}
+		for (const [i, item] of value.entries()) {
+			const found = unreadablePath(item, `${path}[${i}]`);
+			if (found !== null) return found;
+		}
+		return null;
+	}
+	for (const [key, item] of Object.entries(value)) {
+		const found = unreadablePath(item, path ? `${path}.${key}` : key);
+		if (found !== null) return found;
+	}
+	return null;
 }

@@ -166,7 +166,7 @@ export const badValue: fc.Arbitrary<unknown> = fc.oneof(
 	{ arbitrary: fc.constantFrom(...NUMBERS), weight: 2 },
 	{ arbitrary: weirdString, weight: 3 },
 	{ arbitrary: fc.constantFrom(...OPERATORS), weight: 3 },
-	{ arbitrary: fc.constantFrom<unknown>([], [null], [{}], [[]], {}, [{ $gt: "" }]), weight: 2 },
+	{ arbitrary: fc.constantFrom<unknown>([], [null], [{}], [[]], {}, [{ $gt: "" }], [{ toString: "x" }]), weight: 2 },
 	{ arbitrary: fc.integer({ min: 20, max: 3_000 }).chain(d => fc.constantFrom(deepJson(d, "array"), deepJson(d, "object"))), weight: 1 },
 	{ arbitrary: fc.jsonValue({ maxDepth: 3 }), weight: 1 }
 );

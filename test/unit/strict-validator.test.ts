@@ -1,4 +1,4 @@
-import { NOT_TEXT, StrictValidator } from "../../lib/broker/strict-validator";
+import { NOT_READABLE, NOT_TEXT, StrictValidator } from "../../lib/broker/strict-validator";
 
 describe("strict validator", () => {
 	const v = new StrictValidator();
@@ -18,6 +18,22 @@ describe("strict validator", () => {
 	it("refuses operator objects where strings are expected", () => {
 		const check = v.compile({ email: "string" }) as (p: unknown) => true | unknown[];
 		expect(check({ email: { $ne: "" } })).not.toBe(true);
+	});
+
+	it("answers a value it cannot write into its message (an array holding {toString: ...}) as the field's error, not a TypeError", () => {
+		const check = v.compile({
+			email: "email",
+			address: { type: "object", props: { lines: { type: "array", items: "string" } } }
+		}) as (p: unknown) => true | Array<{ field: string; type: string }>;
+		const hostile = [{ toString: "x" }, false];
+		expect(check({ email: hostile, address: { lines: ["a"] } })).toEqual([
+			expect.objectContaining({ type: NOT_READABLE, field: "email" })
+		]);
+		expect(check({ email: "a@b.co", address: { lines: [[{ valueOf: 1, toString: [] }]] } })).toEqual([
+			expect.objectContaining({ type: NOT_READABLE, field: "address.lines" })
+		]);
+		// An object with such a member alone is written as its type, and reported as usual.
+		expect(check({ email: { toString: "x" }, address: { lines: ["a"] } })).toEqual([expect.objectContaining({ field: "email" })]);
 	});
 
 	it("lets a schema opt out explicitly", () => {
