@@ -62,7 +62,7 @@ interface Slice {
 	rssBytes: number | null;
 	heap: { usedBytes: number; totalBytes: number } | null;
 	/** The shop's event-loop checks in the slice that came more than 100 ms and 1 s late. */
-	loop: { over100ms: number; over1s: number } | null;
+	loop: LoopDelayCounts | null;
 	diskBytes: number;
 	p50Ms: number;
 	p99Ms: number;

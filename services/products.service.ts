@@ -57,11 +57,13 @@ const ProductsService: ServiceSchema<ServiceSettingSchema, ProductsMethods, DbTh
 			cache,
 			async handler(this: ProductsThis, ctx: Context<ListParams>) {
 				const query = buildListQuery(ctx.params);
-				const store = this.products();
-				const [docs, total] = await Promise.all([
-					store.find({ where: query.where, sort: query.sort, limit: query.limit, offset: query.offset }),
-					store.count(query.where)
-				]);
+				// The catalog: small, read by everyone, cached; read on the event loop.
+				const { docs, total } = await this.products().findWithTotal({
+					where: query.where,
+					sort: query.sort,
+					limit: query.limit,
+					offset: query.offset
+				});
 				return { items: docs.map(toPublicProduct), total, page: query.page, pageSize: query.pageSize };
 			}
 		},
