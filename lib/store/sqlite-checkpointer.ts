@@ -19,7 +19,9 @@
  * The same connections answer reads that scan much and may lag the writer (`readInBackground`):
  * a periodic count of a million orders took 90-190 ms, a stall of the event loop every 15 s.
  */
+import path from "node:path";
 import { Worker } from "node:worker_threads";
+import type { FromWorker, ToWorker, WorkerTimings } from "./sqlite-checkpointer-worker";
 import type { SqlValue } from "./sqlite-sql";
 
 export const SAFETY_NET_PAGES = 50_000;
@@ -34,113 +36,8 @@ const MAX_BACKOFF_MS = 60_000;
 /** Holds the database's writes while `fold` runs; resolves once they resume. */
 export type HoldOperations = (fold: () => Promise<void>) => Promise<void>;
 
-const WORKER_SOURCE = `
-const { parentPort } = require("node:worker_threads");
-const emitWarning = process.emitWarning;
-process.emitWarning = (w, ...rest) => String(w).includes("SQLite is an experimental feature") ? undefined : emitWarning.call(process, w, ...rest);
-const { DatabaseSync } = require("node:sqlite");
-const databases = new Map();
-function checkpoint(file, entry) {
-	try {
-		return entry.checkpoint.get();
-	} catch (err) {
-		parentPort.postMessage({ file, error: String(err && err.message) });
-		return null;
-	}
-}
-parentPort.on("message", ({ add, restartPages, remove, fold, read }) => {
-	if (add && !databases.has(add)) {
-		try {
-			const db = new DatabaseSync(add, { timeout: 1000 });
-			db.exec("PRAGMA synchronous = NORMAL; PRAGMA cache_size = -256");
-			databases.set(add, { db, checkpoint: db.prepare("PRAGMA wal_checkpoint(PASSIVE)"), reads: new Map(), restartPages, heldAt: 0, backoff: ${INTERVAL_MS}, notBefore: 0 });
-		} catch (err) {
-			parentPort.postMessage({ file: add, error: String(err && err.message) });
-		}
-	}
-	if (remove) {
-		databases.get(remove)?.db.close();
-		databases.delete(remove);
-	}
-	if (fold) {
-		const entry = databases.get(fold);
-		if (entry) checkpoint(fold, entry);
-		parentPort.postMessage({ folded: fold });
-		if (waitingForFold === fold) resume();
-	}
-	if (read) {
-		try {
-			const entry = databases.get(read.file);
-			if (!entry) throw new Error("the database is not open in the checkpointer");
-			const statements = read.statements.map(({ sql, rows }) => prepared(entry, sql, rows));
-			// Several statements read one snapshot (a page and its total agree), in one read transaction.
-			const several = statements.length > 1;
-			if (several) entry.db.exec("BEGIN");
-			try {
-				const results = read.statements.map(({ params, rows }, i) => (rows ? statements[i].all(...params) : statements[i].get(...params)));
-				parentPort.postMessage({ read: read.id, results });
-			} finally {
-				if (several) entry.db.exec("COMMIT");
-			}
-		} catch (err) {
-			parentPort.postMessage({ read: read.id, failed: String(err && err.message) });
-		}
-	}
-});
-function prepared(entry, sql, rows) {
-	const key = rows ? "rows:" + sql : sql;
-	let statement = entry.reads.get(key);
-	if (!statement) {
-		// Filters on lists of values make new texts without end; the pollers' few stay prepared.
-		if (entry.reads.size >= 100) entry.reads.clear();
-		statement = entry.db.prepare(sql);
-		// Rows as arrays of column values, as the owner's own statements return them.
-		if (rows) statement.setReturnArrays(true);
-		entry.reads.set(key, statement);
-	}
-	return statement;
-}
-// One database per turn. After asking for a hold the loop waits for the fold, so that the owner's
-// operations wait for that one short checkpoint only, not for another database's too.
-let queue = [];
-let waitingForFold = null;
-let resumeTimer = null;
-function resume() {
-	clearTimeout(resumeTimer);
-	waitingForFold = null;
-	setImmediate(next);
-}
-function next() {
-	if (queue.length === 0) {
-		queue = [...databases.keys()];
-		setTimeout(next, ${INTERVAL_MS});
-		return;
-	}
-	const file = queue.shift();
-	const entry = databases.get(file);
-	const done = entry && checkpoint(file, entry);
-	if (done) {
-		if (done.log < entry.heldAt) {
-			// The WAL started over since the last hold.
-			entry.heldAt = 0;
-			entry.backoff = ${INTERVAL_MS};
-		}
-		if (done.log >= entry.restartPages && Date.now() >= entry.notBefore) {
-			// The last hold did not make the WAL start over (another process reading it, say): holding
-			// again at once would hold the callers for nothing, so each such hold comes later.
-			if (entry.heldAt > 0) entry.backoff = Math.min(entry.backoff * 2, ${MAX_BACKOFF_MS});
-			entry.notBefore = Date.now() + entry.backoff;
-			entry.heldAt = done.log;
-			parentPort.postMessage({ hold: file });
-			waitingForFold = file;
-			resumeTimer = setTimeout(resume, ${FOLD_TIMEOUT_MS});
-			return;
-		}
-	}
-	setImmediate(next);
-}
-next();
-`;
+/** The worker's file beside this one: compiled in dist/, TypeScript (types stripped by Node) from the sources. */
+const WORKER_FILE = path.join(__dirname, `sqlite-checkpointer-worker${path.extname(__filename)}`);
 
 let worker: Worker | null = null;
 /** Each checkpointed file with its owner's hold. */
@@ -150,14 +47,11 @@ const folding = new Map<string, () => void>();
 const reading = new Map<number, { resolve(results: unknown[]): void; reject(err: Error): void }>();
 let lastReadId = 0;
 
-type WorkerMessage =
-	| { file: string; error: string }
-	| { hold: string }
-	| { folded: string }
-	| { read: number; results: unknown[] }
-	| { read: number; failed: string };
+function send(message: ToWorker): void {
+	worker?.postMessage(message);
+}
 
-function onMessage(message: WorkerMessage): void {
+function onMessage(message: FromWorker): void {
 	if ("read" in message) {
 		const waiting = reading.get(message.read);
 		reading.delete(message.read);
@@ -186,7 +80,7 @@ function fold(file: string): Promise<void> {
 			resolve();
 		}
 		folding.set(file, done);
-		if (worker && files.has(file)) worker.postMessage({ fold: file });
+		if (worker && files.has(file)) send({ fold: file });
 		else done();
 	});
 }
@@ -213,7 +107,7 @@ export function readInBackground(file: string, statements: readonly BackgroundRe
 	if (!worker || !files.has(file)) return null;
 	const id = ++lastReadId;
 	const answered = new Promise<unknown[]>((resolve, reject) => reading.set(id, { resolve, reject }));
-	worker.postMessage({ read: { id, file, statements } });
+	send({ read: { id, file, statements } });
 	return answered;
 }
 
@@ -223,7 +117,8 @@ export function readInBackground(file: string, statements: readonly BackgroundRe
  */
 export function checkpointInBackground(file: string, hold: HoldOperations, restartPages = RESTART_PAGES): void {
 	if (!worker) {
-		worker = new Worker(WORKER_SOURCE, { eval: true });
+		const timings: WorkerTimings = { intervalMs: INTERVAL_MS, foldTimeoutMs: FOLD_TIMEOUT_MS, maxBackoffMs: MAX_BACKOFF_MS };
+		worker = new Worker(WORKER_FILE, { workerData: timings });
 		worker.on("message", onMessage);
 		// The worker's own fault: the open databases are left to the safety net, the next one opened gets a new worker.
 		worker.on("error", err => {
@@ -236,7 +131,7 @@ export function checkpointInBackground(file: string, hold: HoldOperations, resta
 		worker.unref();
 	}
 	files.set(file, hold);
-	worker.postMessage({ add: file, restartPages });
+	send({ add: file, restartPages });
 }
 
 /** Stops checkpointing a file (before its owner closes it); the worker ends with the last one. */
@@ -244,7 +139,7 @@ export async function stopCheckpointing(file: string): Promise<void> {
 	if (!worker || !files.delete(file)) return;
 	folding.get(file)?.();
 	if (files.size > 0) {
-		worker.postMessage({ remove: file });
+		send({ remove: file });
 		return;
 	}
 	const ending = worker;
