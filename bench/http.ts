@@ -4,7 +4,8 @@
  * load generator (autocannon, or bench/load-at-rate.ts) in this one, with the same settings for
  * every scenario:
  *
- *   GET /api/v1/products/{id}   (cached), and a bare node:http server answering the same product JSON: the ratio
+ *   GET /api/v1/products/{id}   (cached), and a bare node:http server answering the same product JSON: the ratio,
+ *                               over BENCH_RUNS interleaved pairs of runs
  *   GET /api/v1/products/{id} signed in (the same read through the whole pipeline: moleculer-web, JWT, broker)
  *   GET /api/v1/products?page=1 (cached)
  *   POST /api/v1/orders         (50 customers in turn, as fast as answered; the checkout then runs on events)
@@ -35,7 +36,7 @@ const ORDER_RATES = (process.env.BENCH_ORDER_RATES ?? "250,400").split(",").map(
 const CUSTOMERS = 50;
 const CATALOG = 40;
 
-export const HTTP_SETTINGS = `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured, ${RUNS} run${RUNS === 1 ? "" : "s"} of each order scenario`;
+export const HTTP_SETTINGS = `${CONNECTIONS} connections, ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured, ${RUNS} run${RUNS === 1 ? "" : "s"} of each order scenario and of the cached read against the bare server`;
 
 export interface HttpScenarioResult extends LoadResult {
 	scenario: string;
@@ -57,19 +58,69 @@ function cpuPer(server: NodeProcess, cpuBefore: number | null, count: number): n
 	return cpuBefore === null || cpuAfter === null ? null : Math.round((cpuAfter - cpuBefore) / Math.max(1, count));
 }
 
-/**
- * A read scenario: warm-up, then one measured run, with the server's CPU time per request; printed,
- * and kept for the summary unless `inSummary` is false.
- */
-async function read(scenario: string, server: NodeProcess, job: Job, inSummary = true): Promise<HttpScenarioResult> {
-	if (WARMUP_SECONDS > 0) await run(job, WARMUP_SECONDS);
+function readFigures(r: HttpScenarioResult): string {
+	return `${num(r.requestsPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${num(r.serverCpuUsPerRequest)} µs server CPU/request, ${r.errors} errors`;
+}
+
+/** One measured run of a read, with the server's CPU time per request, printed. */
+async function readOnce(scenario: string, server: NodeProcess, job: Job): Promise<HttpScenarioResult> {
 	const cpu = server.cpuUs();
 	const r = await run(job, SECONDS);
 	const result = { scenario, ...r, connections: CONNECTIONS, seconds: SECONDS, serverCpuUsPerRequest: cpuPer(server, cpu, r.requests) };
-	const figures = `${num(r.requestsPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${num(result.serverCpuUsPerRequest)} µs server CPU/request, ${r.errors} errors`;
-	say(scenario, figures);
-	if (inSummary) keep(scenario, figures);
+	say(scenario, readFigures(result));
 	return result;
+}
+
+/** A read scenario: warm-up, then one measured run, kept for the summary. */
+async function read(scenario: string, server: NodeProcess, job: Job): Promise<HttpScenarioResult> {
+	if (WARMUP_SECONDS > 0) await run(job, WARMUP_SECONDS);
+	const result = await readOnce(scenario, server, job);
+	keep(scenario, readFigures(result));
+	return result;
+}
+
+const CACHED_GET = "gateway GET /products/{id} (cached)";
+const BARE_GET = "bare node:http (own process), same product JSON";
+
+/**
+ * The cached read against the bare baseline: RUNS pairs of runs, interleaved (who goes first
+ * alternates), each side warmed up once. This VM's speed drifts by a third from one minute to the
+ * next, so one run of each gave ratios from 0.5 to 1.2; the summary prints every pair's ratio and
+ * their median.
+ */
+async function cachedReadAgainstBare(shop: Shop, productUrl: string, productJson: unknown): Promise<HttpScenarioResult[]> {
+	const bare = await startBareServer(productJson);
+	try {
+		const gatewayRun = (i: number) => readOnce(`${CACHED_GET}, pair ${i}/${RUNS}`, shop, { url: productUrl });
+		const bareRun = (i: number) => readOnce(`${BARE_GET}, pair ${i}/${RUNS}`, bare, { url: bare.url });
+		if (WARMUP_SECONDS > 0) {
+			await run({ url: productUrl }, WARMUP_SECONDS);
+			await run({ url: bare.url }, WARMUP_SECONDS);
+		}
+		const results: HttpScenarioResult[] = [];
+		const ratios: number[] = [];
+		for (let i = 1; i <= RUNS; i++) {
+			const gatewayFirst = i % 2 === 1;
+			const first = await (gatewayFirst ? gatewayRun(i) : bareRun(i));
+			const second = await (gatewayFirst ? bareRun(i) : gatewayRun(i));
+			const [gateway, baseline] = gatewayFirst ? [first, second] : [second, first];
+			const ratio = Number((gateway.requestsPerSecond / baseline.requestsPerSecond).toFixed(2));
+			results.push({ ...gateway, scenario: CACHED_GET, pair: i, ratioToBare: ratio }, { ...baseline, scenario: BARE_GET, pair: i });
+			ratios.push(ratio);
+		}
+		const of = (scenario: string, pick: (r: HttpScenarioResult) => number | null) =>
+			results.filter(r => r.scenario === scenario).map(r => pick(r) ?? 0);
+		summarize(
+			"cached GET /products/{id}, gateway / bare node:http",
+			`ratio ${spread(ratios, "", 2).trim()} over ${RUNS} interleaved pair${RUNS === 1 ? "" : "s"} (${ratios.join(", ")}); medians ` +
+				`req/s ${num(median(of(CACHED_GET, r => r.requestsPerSecond)))} / ${num(median(of(BARE_GET, r => r.requestsPerSecond)))}, ` +
+				`p99 ${num(median(of(CACHED_GET, r => r.p99Ms)))} / ${num(median(of(BARE_GET, r => r.p99Ms)))} ms, ` +
+				`${num(median(of(CACHED_GET, r => r.serverCpuUsPerRequest)))} / ${num(median(of(BARE_GET, r => r.serverCpuUsPerRequest)))} µs CPU/request`
+		);
+		return results;
+	} finally {
+		await bare.stop(5000);
+	}
 }
 
 export async function benchHttp(): Promise<HttpScenarioResult[]> {
@@ -84,24 +135,12 @@ export async function benchHttp(): Promise<HttpScenarioResult[]> {
 		const productUrl = `${base}/products/${products[0]}`;
 		const productJson = await json(base, "GET", `/products/${products[0]}`);
 
-		// With the baseline, one summary row gives both and their ratio.
-		const gateway = ONLY.has("get")
-			? await read("gateway GET /products/{id} (cached)", shop, { url: productUrl }, !ONLY.has("bare"))
-			: null;
-		if (gateway) results.push(gateway);
-		if (ONLY.has("bare")) {
+		if (ONLY.has("get") && ONLY.has("bare")) results.push(...(await cachedReadAgainstBare(shop, productUrl, productJson)));
+		else if (ONLY.has("get")) results.push(await read(CACHED_GET, shop, { url: productUrl }));
+		else if (ONLY.has("bare")) {
 			const bare = await startBareServer(productJson);
 			try {
-				const r = await read("bare node:http (own process), same product JSON", bare, { url: bare.url }, !gateway);
-				results.push(r);
-				if (gateway) {
-					const ratio = Number((gateway.requestsPerSecond / r.requestsPerSecond).toFixed(2));
-					gateway.ratioToBare = ratio;
-					summarize(
-						"cached GET /products/{id}, gateway / bare node:http",
-						`${num(gateway.requestsPerSecond)} / ${num(r.requestsPerSecond)} req/s, ratio ${ratio}; p99 ${gateway.p99Ms} / ${r.p99Ms} ms; ${num(gateway.serverCpuUsPerRequest)} / ${num(r.serverCpuUsPerRequest)} µs CPU/request`
-					);
-				}
+				results.push(await read(BARE_GET, bare, { url: bare.url }));
 			} finally {
 				await bare.stop(5000);
 			}
