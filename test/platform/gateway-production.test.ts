@@ -79,13 +79,16 @@ describe("gateway security headers, ETag and response cache", () => {
 	});
 
 	it("answers 304 to a matching If-None-Match, anonymous (response cache) and signed in (full pipeline) alike", async () => {
-		const created = await api.post("/api/v1/products", { name: "Etagged", price: 5 }, { token: admin });
+		// Not ASCII: the cached copy's Content-Length counts bytes, not characters.
+		const created = await api.post("/api/v1/products", { name: "Étagère ☕", price: 5 }, { token: admin });
 		const url = `/api/v1/products/${created.body.id}`;
 		const first = await api.get(url);
 		const etag = first.headers.get("etag")!;
 		const cached = await api.get(url);
 		expect(cached.headers.get("etag")).toBe(etag);
 		expect(cached.body).toEqual(first.body);
+		expect(cached.body.name).toBe("Étagère ☕");
+		expect(cached.headers.get("content-length")).toBe(String(Buffer.byteLength(JSON.stringify(first.body))));
 		expect(cached.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
 		for (const headers of [{ "if-none-match": etag }, { "if-none-match": `W/${etag}, "other"` }]) {
 			const anonymous = await api.get(url, { headers });
