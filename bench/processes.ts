@@ -26,8 +26,17 @@ export interface NodeProcess {
 	stop(killAfterMs?: number): Promise<{ stopMs: number; exit: number | string }>;
 	/** User + system CPU time of all its threads so far, in µs; null without /proc. */
 	cpuUs(): number | null;
-	/** Resident set size (VmRSS) in bytes; null without /proc. */
-	rssBytes(): number | null;
+	/** Resident set size now, its peak and its parts, in bytes; null without /proc. */
+	memory(): ProcMemory | null;
+}
+
+/** From /proc/<pid>/status: VmRSS, VmHWM (the peak since the process started), RssAnon, RssFile, RssShmem. */
+export interface ProcMemory {
+	rssBytes: number;
+	peakRssBytes: number;
+	anonBytes: number;
+	fileBytes: number;
+	shmemBytes: number;
 }
 
 const live = new Set<ChildProcess>();
@@ -80,7 +89,7 @@ export function spawnNode(
 			return { stopMs: Math.round(performance.now() - started), exit };
 		},
 		cpuUs: () => procCpuUs(pid),
-		rssBytes: () => procRssBytes(pid)
+		memory: () => procMemory(pid)
 	};
 }
 
@@ -100,9 +109,17 @@ export function procCpuUs(pid: number): number | null {
 	return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS;
 }
 
-export function procRssBytes(pid: number): number | null {
-	const m = /^VmRSS:\s+(\d+) kB/m.exec(readProc(pid, "status") ?? "");
-	return m ? Number(m[1]) * 1024 : null;
+export function procMemory(pid: number): ProcMemory | null {
+	const status = readProc(pid, "status");
+	if (!status) return null;
+	const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
+	return {
+		rssBytes: kb("VmRSS"),
+		peakRssBytes: kb("VmHWM"),
+		anonBytes: kb("RssAnon"),
+		fileBytes: kb("RssFile"),
+		shmemBytes: kb("RssShmem")
+	};
 }
 
 /**

@@ -3,7 +3,9 @@
  * of its own on a fresh DATA_DIR (or BENCH_DATA_DIR, kept afterwards), creates products (with
  * stock for every order) and customers, warms up, then places BENCH_SOAK_ORDERS orders through the
  * gateway at a steady BENCH_SOAK_RATE per second (an open load, bench/load-at-rate.ts). After
- * every 10 % of the orders it prints the shop's RSS (/proc/<pid>/status), its V8 heap (GET
+ * every 10 % of the orders it prints the shop's RSS, its peak so far (what "RSS throughout" means:
+ * the kernel's high-water mark, between the slices too) and its anonymous, file and shared parts
+ * (/proc/<pid>/status), its V8 heap (GET
  * /metrics), the data directory's size on disk, p50/p99 of that slice's POSTs, how many checks of
  * the shop's event loop came more than 100 ms and 1 s late during them (GET /metrics,
  * shop_eventloop_delay_seconds), and the orders that reached `paid` per second over the slice.
@@ -22,7 +24,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { percentile, runAtRate } from "./load-at-rate";
-import { diskUsageBytes } from "./processes";
+import { diskUsageBytes, type ProcMemory } from "./processes";
 import { machine, markdownTable, mib, num, printSummary, say } from "./report";
 import {
 	adminToken,
@@ -59,7 +61,7 @@ interface Slice {
 	orders: number;
 	/** Since the first measured order was due. */
 	elapsedSeconds: number;
-	rssBytes: number | null;
+	memory: ProcMemory | null;
 	heap: { usedBytes: number; totalBytes: number } | null;
 	/** The shop's event-loop checks in the slice that came more than 100 ms and 1 s late. */
 	loop: LoopDelayCounts | null;
@@ -77,10 +79,17 @@ function loopLate(loop: Slice["loop"]): string {
 	return loop ? `${num(loop.over100ms)} over 100 ms, ${num(loop.over1s)} over 1 s` : "n/a (not in /metrics)";
 }
 
+/** "250.1 MiB (peak 260.3 MiB; anon 200.0, file 40.0, shmem 10.1 MiB)" */
+function rss(m: ProcMemory | null): string {
+	if (!m) return "n/a (no /proc)";
+	const part = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+	return `${mib(m.rssBytes)} (peak ${mib(m.peakRssBytes)}; anon ${part(m.anonBytes)}, file ${part(m.fileBytes)}, shmem ${part(m.shmemBytes)} MiB)`;
+}
+
 function sliceLine(s: Slice): string {
 	const heap = s.heap ? `heap ${mib(s.heap.usedBytes)} used of ${mib(s.heap.totalBytes)}` : "heap n/a (not in /metrics)";
 	return (
-		`RSS ${mib(s.rssBytes)}, ${heap}, data ${mib(s.diskBytes)} on disk, POST p50 ${num(s.p50Ms)} ms / p99 ${num(s.p99Ms)} ms, ` +
+		`RSS ${rss(s.memory)}, ${heap}, data ${mib(s.diskBytes)} on disk, POST p50 ${num(s.p50Ms)} ms / p99 ${num(s.p99Ms)} ms, ` +
 		`event loop late ${loopLate(s.loop)}, ` +
 		`${num(s.answeredPerSecond)} POST/s answered, ${num(s.paidPerSecond)} paid/s, ${s.errors} errors` +
 		(s.errors ? ` ${JSON.stringify(s.statusCodes)}` : "")
@@ -145,7 +154,7 @@ async function soak(shop: Shop, dataDir: string) {
 		const slice: Slice = {
 			orders: placed,
 			elapsedSeconds: Math.round((at - first) / 1000),
-			rssBytes: shop.rssBytes(),
+			memory: shop.memory(),
 			heap: figures.heap,
 			loop,
 			diskBytes: diskUsageBytes(dataDir),
@@ -181,7 +190,7 @@ async function main() {
 	try {
 		const { slices, flow, ordersStored } = await soak(shop, dataDir);
 
-		const rssBeforeStop = shop.rssBytes();
+		const memoryBeforeStop = shop.memory();
 		const stopped = await shop.stop();
 		shop = null;
 		const diskAfterStop = diskUsageBytes(dataDir);
@@ -190,7 +199,7 @@ async function main() {
 		const restartReadyMs = shop.readyMs;
 		const admin = await adminToken(shop.base);
 		const after = await orderCounts(shop.base, admin);
-		const rssAfterRestart = shop.rssBytes();
+		const rssAfterRestart = shop.memory()?.rssBytes ?? null;
 		say(
 			"restart on the same data",
 			`ready after ${num(restartReadyMs)} ms; RSS ${mib(rssAfterRestart)}; ${num(after.all)} orders stored, warm-up's included (${after.all === ordersStored ? "all kept" : `${num(ordersStored)} before the stop: LOST ${num(ordersStored - after.all)}`})`
@@ -202,7 +211,7 @@ async function main() {
 			[
 				"orders",
 				"elapsed",
-				"RSS",
+				"RSS (peak so far)",
 				"heap used / total",
 				"data on disk",
 				"POST p50",
@@ -215,7 +224,7 @@ async function main() {
 			slices.map(s => [
 				num(s.orders),
 				`${num(s.elapsedSeconds)} s`,
-				mib(s.rssBytes),
+				s.memory ? `${mib(s.memory.rssBytes)} (${mib(s.memory.peakRssBytes)})` : "n/a",
 				s.heap ? `${mib(s.heap.usedBytes)} / ${mib(s.heap.totalBytes)}` : "n/a",
 				mib(s.diskBytes),
 				`${num(s.p50Ms)} ms`,
@@ -236,7 +245,7 @@ async function main() {
 				"",
 				`Checkout: ${num(flow.paid)} paid, ${num(flow.cancelled)} cancelled of ${num(flow.placed)} placed, ${errors} POST errors; ` +
 					`${flow.drained ? `caught up ${flow.drainSeconds} s after the last POST` : `NOT caught up after ${flow.drainSeconds} s`}.`,
-				`Stop (SIGTERM): ${num(stopped.stopMs)} ms at RSS ${mib(rssBeforeStop)}. Restart on the same data (${mib(diskAfterStop)}): ` +
+				`Stop (SIGTERM): ${num(stopped.stopMs)} ms at RSS ${rss(memoryBeforeStop)}. Restart on the same data (${mib(diskAfterStop)}): ` +
 					`ready after ${num(restartReadyMs)} ms, RSS ${mib(rssAfterRestart)}, ${after.all === ordersStored ? "every order kept" : "ORDERS LOST"}; stopped again in ${num(restopped.stopMs)} ms.`
 			]
 		);
