@@ -109,7 +109,10 @@ async function cachedReadAgainstBare(shop: Shop, productUrl: string, productJson
 			ratios.push(ratio);
 		}
 		const of = (scenario: string, pick: (r: HttpScenarioResult) => number | null) =>
-			results.filter(r => r.scenario === scenario).map(r => pick(r) ?? 0);
+			results
+				.filter(r => r.scenario === scenario)
+				.map(pick)
+				.filter((v): v is number => v !== null);
 		summarize(
 			"cached GET /products/{id}, gateway / bare node:http",
 			`ratio ${spread(ratios, "", 2).trim()} over ${RUNS} interleaved pair${RUNS === 1 ? "" : "s"} (${ratios.join(", ")}); medians ` +

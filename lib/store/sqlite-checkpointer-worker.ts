@@ -53,6 +53,8 @@ interface Entry {
 
 /* eslint-disable @typescript-eslint/no-require-imports -- see the header: no imports at run time */
 const { parentPort, workerData } = require("node:worker_threads") as { parentPort: MessagePort; workerData: WorkerTimings };
+// As lib/store/node-sqlite.ts does; that file cannot be required here (with its `export`s, Node's
+// type stripping takes it for an ES module, where `require` does not exist).
 const emitWarning = process.emitWarning;
 process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 	if (String(warning).includes("SQLite is an experimental feature")) return;
