@@ -228,13 +228,14 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 
 		/** Every HTTP request: security headers, the response cache, the deadline, then moleculer-web. */
 		handleHttp(req: Req, res: Res) {
-			if (this.webApps.serve(req, res, this.security.for(req, false))) return;
+			// The web apps never serve under /api/: the API's requests skip their path checks.
+			if (!req.url!.startsWith(`${UNVERSIONED}/`) && this.webApps.serve(req, res, this.security.for(req, false))) return;
 			const docs = DOCS_PATHS.some(p => req.url!.startsWith(p));
 			const security: FlatHeaders = this.security.for(req, docs);
-			this.inFlight.add(res);
 			if (this.draining) res.shouldKeepAlive = false;
 			if (!docs && (req.method === "GET" || req.method === "HEAD") && this.serveCached(req, res, security)) {
-				res.once("close", () => this.inFlight.delete(res));
+				// A cached answer is written before serveCached returns, unless the per-IP count is remote (Redis).
+				if (!res.writableEnded) this.trackInFlight(res);
 				return;
 			}
 			this.passOn(req, res, security);
@@ -245,11 +246,17 @@ const ApiService: ServiceSchema<Record<string, any>> = {
 			for (let i = 0; i < security.length; i += 2) res.setHeader(security[i], security[i + 1]);
 			res.setHeader("Cache-Control", "no-store");
 			const timer = setTimeout(() => this.timedOut(req, res), this.cfg.httpTimeoutMs);
+			this.trackInFlight(res, timer);
+			void this.moleculerWebHandler(req, res);
+		},
+
+		/** A response a graceful stop waits for, until it closes (its deadline timer then cleared). */
+		trackInFlight(res: Res, timer?: NodeJS.Timeout) {
+			this.inFlight.add(res);
 			res.once("close", () => {
 				clearTimeout(timer);
 				this.inFlight.delete(res);
 			});
-			void this.moleculerWebHandler(req, res);
 		},
 
 		/**
