@@ -87,6 +87,14 @@ export class Outbox {
 	private readonly inflight = new Map<string, Promise<void>>();
 	/** Delivered records, removed together once per event-loop turn. */
 	private sent: string[] = [];
+	/**
+	 * Records this node's poller must not take, though their lease may have run out: those of writes
+	 * still in progress (the poller reads on the writer's connection where the store has one, and a
+	 * batch commit can come long after the staging under load) and those delivered whose removal has
+	 * not completed. Another node's relay can still take them once their lease ran out: at least once.
+	 */
+	private readonly writing = new Set<string>();
+	private readonly awaitingRemoval = new Set<string>();
 	private removing: Promise<void> | null = null;
 
 	constructor(private readonly opts: OutboxOptions) {}
@@ -100,6 +108,8 @@ export class Outbox {
 		const outer = active.getStore();
 		if (outer?.outbox === this) return work(outer.scope);
 		const staged: OutboxRecord[] = [];
+		// Every id staged in this write, also those of an attempt started over without transactions.
+		const ids: string[] = [];
 		const run = async (bind: OutboxWrite["bind"], atomic: boolean) => {
 			const scope: OutboxWrite = {
 				bind,
@@ -107,34 +117,44 @@ export class Outbox {
 				stage: (type, subject, data, own) => {
 					const event = createEvent(this.opts.source, type, subject, data, own ?? origin);
 					staged.push(this.recordOf(event as DomainEvent<unknown>));
+					ids.push(event.id);
+					this.writing.add(event.id);
 					return event;
 				}
 			};
 			return active.run({ outbox: this, scope, staged }, () => work(scope));
 		};
 		let result: R;
-		if (this.transactions) {
-			try {
-				result = await this.opts.records.transaction(async tx => {
-					const r = await run(store => tx.bind(store), true);
-					const records = tx.bind(this.opts.records);
-					for (const record of staged) await records.insert(record);
-					return r;
-				});
-			} catch (err) {
-				if (!(err instanceof TransactionsUnsupportedError)) throw err;
-				// Concurrent writes may all learn it at once: said once.
-				if (this.transactions)
-					this.opts.logger.warn(
-						`The database of ${this.opts.source} runs no transactions: events are recorded right after their change`
-					);
-				this.transactions = false;
-				staged.length = 0;
-				result = await this.unsafeWrite(run, staged);
-			}
-		} else result = await this.unsafeWrite(run, staged);
+		try {
+			result = await this.recordWithChange(run, staged);
+		} finally {
+			for (const id of ids) this.writing.delete(id);
+		}
 		for (const record of staged) this.dispatch(record, true);
 		return result;
+	}
+
+	/** The change and its staged events in one transaction, or one after the other where there are none. */
+	private async recordWithChange<R>(run: (bind: OutboxWrite["bind"], atomic: boolean) => Promise<R>, staged: OutboxRecord[]): Promise<R> {
+		if (!this.transactions) return this.unsafeWrite(run, staged);
+		try {
+			return await this.opts.records.transaction(async tx => {
+				const r = await run(store => tx.bind(store), true);
+				const records = tx.bind(this.opts.records);
+				for (const record of staged) await records.insert(record);
+				return r;
+			});
+		} catch (err) {
+			if (!(err instanceof TransactionsUnsupportedError)) throw err;
+			// Concurrent writes may all learn it at once: said once.
+			if (this.transactions)
+				this.opts.logger.warn(
+					`The database of ${this.opts.source} runs no transactions: events are recorded right after their change`
+				);
+			this.transactions = false;
+			staged.length = 0;
+			return this.unsafeWrite(run, staged);
+		}
 	}
 
 	/** Records one event: in the write in progress when there is one, else in a write of its own. */
@@ -185,8 +205,9 @@ export class Outbox {
 		let delivered = 0;
 		for (const record of due) {
 			if (this.stopped) break;
+			if (this.awaitingRemoval.has(record.id)) continue; // delivered, its removal under way
 			// A later event of a subject waits while an earlier one of it is held up (Kafka keeps their order).
-			if (this.inflight.has(record.id) || blocked.has(record.subject)) {
+			if (this.writing.has(record.id) || this.inflight.has(record.id) || blocked.has(record.subject)) {
 				blocked.add(record.subject);
 				continue;
 			}
@@ -262,6 +283,7 @@ export class Outbox {
 
 	private markSent(id: string): void {
 		this.sent.push(id);
+		this.awaitingRemoval.add(id);
 		if (this.sent.length === 1) setImmediate(() => void this.flushSent());
 	}
 
@@ -279,7 +301,10 @@ export class Outbox {
 				// Left in place, they are delivered again once their lease runs out: at least once.
 				this.opts.logger.warn(`Removing ${ids.length} delivered outbox record(s) failed: ${(err as Error).message}`);
 			})
-			.finally(() => (this.removing = null));
+			.finally(() => {
+				this.removing = null;
+				for (const id of ids) this.awaitingRemoval.delete(id);
+			});
 		await this.removing;
 	}
 }

@@ -138,6 +138,51 @@ describe("outbox (embedded store; delivery to a test function)", () => {
 		expect(delivered.map(e => (e.data as { i: number }).i).sort((x, y) => x - y)).toEqual([...Array(20).keys()]);
 	});
 
+	it("its own poller leaves alone a record whose write has not committed yet, though its lease ran out", async () => {
+		const box = outbox({ leaseMs: 1 });
+		let open!: () => void;
+		const gate = new Promise<void>(resolve => (open = resolve));
+		const writing = box.write(async w => {
+			w.stage("thing.created", "slow", { n: 1 });
+			await gate; // the write's transaction stays open, as behind a long line of others
+		});
+		await new Promise(r => setTimeout(r, 20));
+		// The poll's read waits for the transaction's end, then reads on the same connection before the commit.
+		const polling = box.poll(Date.now() + 60_000);
+		open();
+		await Promise.all([writing, polling]);
+		await until(async () => (await records.count()) === 0);
+		expect(delivered.map(e => e.subject)).toEqual(["slow"]);
+	});
+
+	it("its own poller leaves alone a delivered record whose removal has not completed, though its lease ran out", async () => {
+		// A removal that takes long to commit (a deferred commit, a remote database under load).
+		let removalDone!: () => void;
+		const removal = new Promise<void>(resolve => (removalDone = resolve));
+		const slowRemoval = new Proxy(records, {
+			get: (target, key, receiver) =>
+				key === "removeMany"
+					? async (...args: Parameters<Store<OutboxRecord>["removeMany"]>) => {
+							await removal;
+							return target.removeMany(...args);
+						}
+					: Reflect.get(target, key, receiver)
+		});
+		const box = new Outbox({
+			source: "things",
+			records: slowRemoval,
+			settings: { ...settings, leaseMs: 1 },
+			logger: quiet,
+			deliver: async event => void delivered.push(event)
+		});
+		await box.stage("thing.created", "delivered", { n: 1 });
+		await until(() => delivered.length === 1);
+		expect(await box.poll(Date.now() + 60_000)).toBe(0);
+		removalDone();
+		await until(async () => (await records.count()) === 0);
+		expect(delivered.map(e => e.subject)).toEqual(["delivered"]);
+	});
+
 	it("holds a subject's later events while an earlier one of it fails (Kafka keeps a subject's order)", async () => {
 		const box = outbox();
 		failing = true;
