@@ -13,8 +13,8 @@
  * write that is awaited joins it first.
  *
  * Explicit transactions (transaction()) are a savepoint in the batch. Their work may await, so while
- * one is open every other operation on this database waits for it (`idle`), and the batch commits
- * after it ends.
+ * one is open every other operation on this database waits for it (`idle`), and a commit that came
+ * due meanwhile is made as it ends, before the next one in line begins.
  *
  * Durability: WAL with synchronous=NORMAL. A commit is in the OS's hands when it returns, so a killed
  * process loses nothing that was acknowledged; a power cut can lose the last commits (not consistency).
@@ -62,6 +62,8 @@ interface Batch {
 	urgent: boolean;
 	/** While only deferrable writes are in it: their commit at the latest. */
 	timer: NodeJS.Timeout | null;
+	/** Its commit came due while a transaction was open: it is made as that transaction ends. */
+	due: boolean;
 }
 
 export interface SqliteDatabaseOptions {
@@ -293,6 +295,7 @@ export class SqliteDatabase {
 		const turn = (this.busy = new Promise<void>(done => (resolve = done)));
 		const end = () => {
 			this.busy = null;
+			if (this.batch?.due) this.commitBatch();
 			resolve();
 			this.wakeWaiting();
 		};
@@ -309,7 +312,7 @@ export class SqliteDatabase {
 			const committed = new Promise<void>((res, rej) => ((resolve = res), (reject = rej)));
 			// A batch may have no one left awaiting it (its only write failed alone): its failure must not go unhandled.
 			committed.catch(() => undefined);
-			this.batch = batch = { committed, resolve, reject, urgent: false, timer: null };
+			this.batch = batch = { committed, resolve, reject, urgent: false, timer: null, due: false };
 		}
 		if (urgent && !batch.urgent) {
 			batch.urgent = true;
@@ -324,14 +327,15 @@ export class SqliteDatabase {
 		return batch;
 	}
 
-	/** Commits `batch` at the end of the turn (or its deferred time), or once an open explicit transaction ends. */
+	/**
+	 * Commits `batch` at the end of the turn (or its deferred time), or as the open explicit
+	 * transaction ends, before the next one in line begins: waiting for a turn with none open let a
+	 * line of transactions (200 reservations of one item) hold every answer until its end.
+	 */
 	private commitWhenIdle(batch: Batch): void {
 		if (this.batch !== batch) return;
-		if (this.busy) {
-			void this.busy.then(() => setImmediate(() => this.commitWhenIdle(batch)));
-			return;
-		}
-		this.commitBatch();
+		if (this.busy) batch.due = true;
+		else this.commitBatch();
 	}
 
 	private commitBatch(): void {

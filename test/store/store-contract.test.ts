@@ -500,6 +500,31 @@ describe("embedded SQLite store", () => {
 		}
 	});
 
+	it("commits between the transactions of a long line: the first one's answer does not wait for the last", async () => {
+		const store = createStore<Item>(spec, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
+		await store.connect();
+		try {
+			const item = await store.insert({ name: "Queue", category: "c", priceMinor: 1, available: 0, reserved: 0 });
+			let begun = 0;
+			let begunWhenFirstAnswered = 0;
+			// Each one spans a few turns (as one awaiting another service would), all asked for at once.
+			const line = Array.from({ length: 30 }, () =>
+				store.transaction(async tx => {
+					begun++;
+					await tx.bind(store).updateById(item.id, { inc: { available: 1 } });
+					await new Promise(r => setTimeout(r, 2));
+				})
+			);
+			await line[0];
+			begunWhenFirstAnswered = begun;
+			await Promise.all(line);
+			expect(begunWhenFirstAnswered).toBeLessThan(30);
+			expect((await store.findById(item.id))!.available).toBe(30);
+		} finally {
+			await store.disconnect();
+		}
+	});
+
 	it("lets the callers that waited for a transaction through in the order they came, none left waiting", async () => {
 		const store = createStore<Item>(spec, { uri: null, dataDir: null, connectTimeoutMs: 1000 });
 		await store.connect();
