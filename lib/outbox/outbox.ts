@@ -108,8 +108,6 @@ export class Outbox {
 		const outer = active.getStore();
 		if (outer?.outbox === this) return work(outer.scope);
 		const staged: OutboxRecord[] = [];
-		// Every id staged in this write, also those of an attempt started over without transactions.
-		const ids: string[] = [];
 		const run = async (bind: OutboxWrite["bind"], atomic: boolean) => {
 			const scope: OutboxWrite = {
 				bind,
@@ -117,7 +115,6 @@ export class Outbox {
 				stage: (type, subject, data, own) => {
 					const event = createEvent(this.opts.source, type, subject, data, own ?? origin);
 					staged.push(this.recordOf(event as DomainEvent<unknown>));
-					ids.push(event.id);
 					this.writing.add(event.id);
 					return event;
 				}
@@ -128,7 +125,7 @@ export class Outbox {
 		try {
 			result = await this.recordWithChange(run, staged);
 		} finally {
-			for (const id of ids) this.writing.delete(id);
+			for (const record of staged) this.writing.delete(record.id);
 		}
 		for (const record of staged) this.dispatch(record, true);
 		return result;
@@ -152,7 +149,8 @@ export class Outbox {
 					`The database of ${this.opts.source} runs no transactions: events are recorded right after their change`
 				);
 			this.transactions = false;
-			staged.length = 0;
+			// Started over: what the failed attempt staged was never stored.
+			for (const record of staged.splice(0)) this.writing.delete(record.id);
 			return this.unsafeWrite(run, staged);
 		}
 	}
