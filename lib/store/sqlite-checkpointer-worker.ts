@@ -18,6 +18,8 @@ export interface ToWorker {
 	remove?: string;
 	/** Fold back what is left, while the owner holds its writes (after a `hold`). */
 	fold?: string;
+	/** Answered with `checkpoints`: how many checkpoints ran on each file (not those skipped). */
+	stats?: boolean;
 	read?: {
 		id: number;
 		file: string;
@@ -30,14 +32,19 @@ export type FromWorker =
 	| { file: string; error: string }
 	| { hold: string }
 	| { folded: string }
+	| { checkpoints: Record<string, number> }
 	| { read: number; results: unknown[] }
 	| { read: number; failed: string };
 
 /** The owner's timings, passed as workerData. */
 export interface WorkerTimings {
 	intervalMs: number;
+	/** Between rounds in which no database had anything to fold back. */
+	idleIntervalMs: number;
 	foldTimeoutMs: number;
 	maxBackoffMs: number;
+	/** The longest a database whose WAL looks unchanged goes without a checkpoint. */
+	settledRecheckMs: number;
 }
 
 interface Entry {
@@ -49,10 +56,15 @@ interface Entry {
 	heldAt: number;
 	backoff: number;
 	notBefore: number;
+	/** The WAL file's mtime and size when a checkpoint last found every frame folded back (null: not since). */
+	settled: string | null;
+	settledAt: number;
+	checkpoints: number;
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- see the header: no imports at run time */
 const { parentPort, workerData } = require("node:worker_threads") as { parentPort: MessagePort; workerData: WorkerTimings };
+const fs = require("node:fs") as typeof import("node:fs");
 // As lib/store/node-sqlite.ts does; that file cannot be required here (with its `export`s, Node's
 // type stripping takes it for an ES module, where `require` does not exist).
 const emitWarning = process.emitWarning;
@@ -63,7 +75,7 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 const { DatabaseSync } = require("node:sqlite") as typeof Sqlite;
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const { intervalMs, foldTimeoutMs, maxBackoffMs } = workerData;
+const { intervalMs, idleIntervalMs, foldTimeoutMs, maxBackoffMs, settledRecheckMs } = workerData;
 const databases = new Map<string, Entry>();
 
 function post(message: FromWorker): void {
@@ -74,9 +86,10 @@ function messageOf(err: unknown): string {
 	return String((err as Error | undefined)?.message);
 }
 
-function checkpoint(file: string, entry: Entry): { log: number } | null {
+function checkpoint(file: string, entry: Entry): { log: number; checkpointed: number } | null {
+	entry.checkpoints++;
 	try {
-		return (entry.checkpoint.get() as { log: number } | undefined) ?? null;
+		return (entry.checkpoint.get() as { log: number; checkpointed: number } | undefined) ?? null;
 	} catch (err) {
 		post({ file, error: messageOf(err) });
 		return null;
@@ -116,7 +129,7 @@ function read({ id, file, statements }: NonNullable<ToWorker["read"]>): void {
 	}
 }
 
-parentPort.on("message", ({ add, restartPages, remove, fold, read: toRead }: ToWorker) => {
+parentPort.on("message", ({ add, restartPages, remove, fold, read: toRead, stats }: ToWorker) => {
 	if (add && !databases.has(add)) {
 		try {
 			const db = new DatabaseSync(add, { timeout: 1000 });
@@ -129,7 +142,10 @@ parentPort.on("message", ({ add, restartPages, remove, fold, read: toRead }: ToW
 				restartPages: restartPages!,
 				heldAt: 0,
 				backoff: intervalMs,
-				notBefore: 0
+				notBefore: 0,
+				settled: null,
+				settledAt: 0,
+				checkpoints: 0
 			});
 		} catch (err) {
 			post({ file: add, error: messageOf(err) });
@@ -146,6 +162,7 @@ parentPort.on("message", ({ add, restartPages, remove, fold, read: toRead }: ToW
 		if (waitingForFold === fold) resume();
 	}
 	if (toRead) read(toRead);
+	if (stats) post({ checkpoints: Object.fromEntries([...databases].map(([file, entry]) => [file, entry.checkpoints])) });
 });
 
 // One database per turn. After asking for a hold the loop waits for the fold, so that the owner's
@@ -160,16 +177,54 @@ function resume(): void {
 	setImmediate(next);
 }
 
+/** The WAL file's mtime and size (every commit writes it), null without one. */
+function walState(file: string): string | null {
+	try {
+		const { mtimeNs, size } = fs.statSync(`${file}-wal`, { bigint: true });
+		return `${mtimeNs}:${size}`;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Nothing was written since a checkpoint folded every frame back: no need for another. A checkpoint
+ * with nothing to do still takes the WAL's locks, nine databases four times a second while the
+ * shop is idle. The file's mtime can miss a write made within the same clock tick
+ * as the previous one, so a settled database is still checkpointed every `settledRecheckMs`.
+ */
+function unchanged(file: string, now: number): boolean {
+	const entry = databases.get(file);
+	if (!entry) return true;
+	return entry.settled !== null && now - entry.settledAt < settledRecheckMs && walState(file) === entry.settled;
+}
+
+/** Whether this round of the databases ran a checkpoint; a round that did not waits `idleIntervalMs` for the next. */
+let checkpointedThisRound = false;
+
+function round(): void {
+	queue = [...databases.keys()];
+	checkpointedThisRound = false;
+	next();
+}
+
 function next(): void {
-	const file = queue.shift();
+	const now = Date.now();
+	let file = queue.shift();
+	// Passed over in the same turn: a turn of the loop per database woke the thread for nothing.
+	while (file !== undefined && unchanged(file, now)) file = queue.shift();
 	if (file === undefined) {
-		queue = [...databases.keys()];
-		setTimeout(next, intervalMs);
+		setTimeout(round, checkpointedThisRound ? intervalMs : idleIntervalMs);
 		return;
 	}
-	const entry = databases.get(file);
-	const done = entry && checkpoint(file, entry);
-	if (entry && done) {
+	checkpointedThisRound = true;
+	const entry = databases.get(file)!; // unchanged() passed over the files no longer open
+	// Taken before the checkpoint: a write after it changes the state, so the next round checkpoints.
+	const before = walState(file);
+	const done = checkpoint(file, entry);
+	entry.settled = done && done.checkpointed >= done.log ? before : null;
+	entry.settledAt = now;
+	if (done) {
 		if (done.log < entry.heldAt) {
 			// The WAL started over since the last hold.
 			entry.heldAt = 0;
@@ -190,4 +245,4 @@ function next(): void {
 	setImmediate(next);
 }
 
-next();
+round();

@@ -28,10 +28,14 @@ export const SAFETY_NET_PAGES = 50_000;
 /** Frames in the WAL at which it is made to start over (64 MiB at SQLite's 4 KiB pages). */
 export const RESTART_PAGES = 16_384;
 const INTERVAL_MS = 250;
+/** Between rounds while nothing is written: a write then waits at most this long for its fold. */
+const IDLE_INTERVAL_MS = 1_000;
 /** A fold the worker has not answered by then (it is ending) releases the database anyway. */
 const FOLD_TIMEOUT_MS = 2_000;
 /** The longest wait between holds while the WAL does not start over after them. */
 const MAX_BACKOFF_MS = 60_000;
+/** A database with nothing written since its WAL was folded back is checkpointed only this often. */
+const SETTLED_RECHECK_MS = 5_000;
 
 /** Holds the database's writes while `fold` runs; resolves once they resume. */
 export type HoldOperations = (fold: () => Promise<void>) => Promise<void>;
@@ -46,6 +50,8 @@ const folding = new Map<string, () => void>();
 /** Reads sent to the worker, by id, until it answers them. */
 const reading = new Map<number, { resolve(results: unknown[]): void; reject(err: Error): void }>();
 let lastReadId = 0;
+/** Callers of checkpointCounts waiting for the worker's answer. */
+const counting: Array<(counts: Record<string, number>) => void> = [];
 
 function send(message: ToWorker): void {
 	worker?.postMessage(message);
@@ -57,6 +63,8 @@ function onMessage(message: FromWorker): void {
 		reading.delete(message.read);
 		if ("failed" in message) waiting?.reject(new Error(message.failed));
 		else waiting?.resolve(message.results);
+	} else if ("checkpoints" in message) {
+		for (const answer of counting.splice(0)) answer(message.checkpoints);
 	} else if ("error" in message) {
 		// A checkpoint that fails is tried again at the next interval; a file the worker cannot open is
 		// left to the safety net.
@@ -89,6 +97,7 @@ function fold(file: string): Promise<void> {
 function failReads(why: string): void {
 	for (const { reject } of reading.values()) reject(new Error(why));
 	reading.clear();
+	for (const answer of counting.splice(0)) answer({});
 }
 
 /** A read for the worker: the first row as an object, or with `rows` every row as an array of column values. */
@@ -111,13 +120,28 @@ export function readInBackground(file: string, statements: readonly BackgroundRe
 	return answered;
 }
 
+/** How many checkpoints the worker ran on each file it checkpoints (for diagnosis; {} without a worker). */
+export function checkpointCounts(): Promise<Record<string, number>> {
+	if (!worker) return Promise.resolve({});
+	return new Promise(resolve => {
+		counting.push(resolve);
+		send({ stats: true });
+	});
+}
+
 /**
  * Starts checkpointing a database file (opened in WAL mode by its owner first); `hold` holds the
  * owner's operations while the WAL is made to start over.
  */
 export function checkpointInBackground(file: string, hold: HoldOperations, restartPages = RESTART_PAGES): void {
 	if (!worker) {
-		const timings: WorkerTimings = { intervalMs: INTERVAL_MS, foldTimeoutMs: FOLD_TIMEOUT_MS, maxBackoffMs: MAX_BACKOFF_MS };
+		const timings: WorkerTimings = {
+			intervalMs: INTERVAL_MS,
+			idleIntervalMs: IDLE_INTERVAL_MS,
+			foldTimeoutMs: FOLD_TIMEOUT_MS,
+			maxBackoffMs: MAX_BACKOFF_MS,
+			settledRecheckMs: SETTLED_RECHECK_MS
+		};
 		worker = new Worker(WORKER_FILE, { workerData: timings });
 		worker.on("message", onMessage);
 		// The worker's own fault: the open databases are left to the safety net, the next one opened gets a new worker.
