@@ -190,8 +190,8 @@ function walState(file: string): string | null {
 /**
  * Nothing was written since a checkpoint folded every frame back: no need for another. A checkpoint
  * with nothing to do still takes the WAL's locks, nine databases four times a second while the
- * shop is idle. The file's mtime can miss a write made within the same clock tick
- * as the previous one, so a settled database is still checkpointed every `settledRecheckMs`.
+ * shop is idle. The file's mtime can miss a write made within the same clock tick as the previous
+ * one, so a settled database is still checkpointed every `settledRecheckMs`.
  */
 function unchanged(file: string, now: number): boolean {
 	const entry = databases.get(file);
