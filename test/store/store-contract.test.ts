@@ -506,7 +506,6 @@ describe("embedded SQLite store", () => {
 		try {
 			const item = await store.insert({ name: "Queue", category: "c", priceMinor: 1, available: 0, reserved: 0 });
 			let begun = 0;
-			let begunWhenFirstAnswered = 0;
 			// Each one spans a few turns (as one awaiting another service would), all asked for at once.
 			const line = Array.from({ length: 30 }, () =>
 				store.transaction(async tx => {
@@ -516,7 +515,7 @@ describe("embedded SQLite store", () => {
 				})
 			);
 			await line[0];
-			begunWhenFirstAnswered = begun;
+			const begunWhenFirstAnswered = begun;
 			await Promise.all(line);
 			expect(begunWhenFirstAnswered).toBeLessThan(30);
 			expect((await store.findById(item.id))!.available).toBe(30);
