@@ -96,6 +96,13 @@ export function loadConfig(env: Env = process.env) {
 		outboxLeaseMs: int(env.OUTBOX_LEASE_MS, 10_000),
 		/** The longest wait between two delivery attempts of one event (the backoff doubles up to it). */
 		outboxRetryMaxMs: int(env.OUTBOX_RETRY_MAX_MS, 60_000),
+		/**
+		 * The longest turn of the event loop that starts deliveries right after their commit before
+		 * requests get in (lib/outbox/relay-lane.ts); 0 starts each at once.
+		 */
+		outboxRelayTurnMs: numberSetting(env, "OUTBOX_RELAY_TURN_MS", 1, 0),
+		/** The wait in that lane at which its turns have grown to ten times OUTBOX_RELAY_TURN_MS (they grow in proportion). */
+		outboxRelayLagMs: numberSetting(env, "OUTBOX_RELAY_LAG_MS", 500, 1),
 		/** How often inventory audits reserved stock against live reservations (0: never by itself). */
 		stockAuditIntervalMs: int(env.STOCK_AUDIT_INTERVAL_MS, 600_000),
 		/**

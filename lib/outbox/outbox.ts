@@ -20,6 +20,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { createEvent, type DomainEvent, type EventOrigin } from "../events";
 import { TransactionsUnsupportedError, type Doc, type Store } from "../store";
 import type { OutboxRecord } from "./collections";
+import type { RelayLane } from "./relay-lane";
 
 export interface OutboxWrite {
 	/** The view of one of the service's stores that writes in this transaction. */
@@ -63,6 +64,8 @@ export interface OutboxOptions {
 	onBacklog?(pending: number): void;
 	/** Told of every failed delivery. */
 	onFailure?(event: DomainEvent<unknown>): void;
+	/** Where the deliveries after a commit wait for their turn (lib/outbox/relay-lane.ts); without one they start at once. */
+	lane?: RelayLane;
 }
 
 interface ActiveWrite {
@@ -94,6 +97,8 @@ export class Outbox {
 	 * not completed. Another node's relay can still take them once their lease ran out: at least once.
 	 */
 	private readonly writing = new Set<string>();
+	/** Records committed and waiting in the lane for their first delivery. */
+	private readonly queued = new Set<string>();
 	private readonly awaitingRemoval = new Set<string>();
 	private removing: Promise<void> | null = null;
 
@@ -127,7 +132,7 @@ export class Outbox {
 		} finally {
 			for (const record of staged) this.writing.delete(record.id);
 		}
-		for (const record of staged) this.dispatch(record, true);
+		for (const record of staged) this.relay(record);
 		return result;
 	}
 
@@ -183,6 +188,7 @@ export class Outbox {
 		this.stopped = true;
 		if (this.timer) clearInterval(this.timer);
 		this.timer = null;
+		this.opts.lane?.flush(this);
 		await this.polling;
 		await Promise.allSettled([...this.inflight.values()]);
 		await this.flushSent();
@@ -205,7 +211,7 @@ export class Outbox {
 			if (this.stopped) break;
 			if (this.awaitingRemoval.has(record.id)) continue; // delivered, its removal under way
 			// A later event of a subject waits while an earlier one of it is held up (Kafka keeps their order).
-			if (this.writing.has(record.id) || this.inflight.has(record.id) || blocked.has(record.subject)) {
+			if (this.writing.has(record.id) || this.queued.has(record.id) || this.inflight.has(record.id) || blocked.has(record.subject)) {
 				blocked.add(record.subject);
 				continue;
 			}
@@ -249,10 +255,33 @@ export class Outbox {
 		return result;
 	}
 
+	/**
+	 * The delivery right after the commit, in the lane's next turn. It counts as the first (consumers
+	 * skip their inbox lookup) only while the record's lease holds: after it, another relay may have
+	 * taken the record.
+	 */
+	private relay(record: OutboxRecord): void {
+		const lane = this.opts.lane;
+		if (!lane) {
+			void this.dispatch(record, true);
+			return;
+		}
+		this.queued.add(record.id);
+		lane.add(this, () => {
+			this.queued.delete(record.id);
+			void this.dispatch(record, Date.now() < record.nextAttemptAt);
+		});
+	}
+
 	/** Delivers one record; resolves true once it went everywhere (its record then goes), false after a failure. */
 	private dispatch(record: OutboxRecord, first: boolean): Promise<boolean> {
-		const running = this.opts
-			.deliver(record.event, first)
+		let delivering: Promise<void>;
+		try {
+			delivering = this.opts.deliver(record.event, first);
+		} catch (err) {
+			delivering = Promise.reject(err);
+		}
+		const running = delivering
 			.then(() => {
 				this.markSent(record.id);
 				return true;

@@ -16,6 +16,7 @@ import type { HandledRecord, OutboxRecord } from "./collections";
 import { Inbox } from "./inbox";
 import { localReceivers, withinTime } from "./local-receivers";
 import { Outbox, type OutboxLogger } from "./outbox";
+import { relayLaneOf } from "./relay-lane";
 
 const PENDING = "shop.outbox.pending";
 const FAILURES = "shop.outbox.delivery_failures.total";
@@ -129,7 +130,8 @@ export function createServiceOutbox(
 		settings: { pollMs: c.outboxPollMs, leaseMs: c.outboxLeaseMs, retryMaxMs: c.outboxRetryMaxMs, batch: 100 },
 		logger,
 		onBacklog: pending => metrics?.set(PENDING, pending, { service }),
-		onFailure: () => metrics?.increment(FAILURES, { service })
+		onFailure: () => metrics?.increment(FAILURES, { service }),
+		lane: relayLaneOf(c.outboxRelayTurnMs, c.outboxRelayLagMs)
 	});
 	return { outbox, inbox: new Inbox(service, handled) };
 }

@@ -5,7 +5,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { Context, ServiceBroker } from "moleculer";
+import { loadConfig } from "../../lib/config";
 import { createEvent, type DomainEvent } from "../../lib/events";
+import { relayLaneOf } from "../../lib/outbox/relay-lane";
 import { signAccessToken } from "../../lib/jwt";
 import type { HttpResult } from "../helpers/http";
 
@@ -60,6 +62,18 @@ export async function eventProbe(broker: ServiceBroker, names: string[]) {
 		of: (type: string, subject?: string) => seen.filter(e => e.type === type && (subject === undefined || e.subject === subject)),
 		clear: () => void seen.splice(0)
 	};
+}
+
+/**
+ * Waits until this process's relay lane has started every delivery it held: the events recorded so
+ * far have reached their listeners (they go out after the answer, lib/outbox/relay-lane.ts).
+ */
+export async function relayed(): Promise<void> {
+	const c = loadConfig();
+	const lane = relayLaneOf(c.outboxRelayTurnMs, c.outboxRelayLagMs);
+	do await new Promise(resolve => setImmediate(resolve));
+	while (lane.waiting > 0);
+	await new Promise(resolve => setImmediate(resolve));
 }
 
 /** Simulates the products service: emits product.created as it would, and returns the new item. */

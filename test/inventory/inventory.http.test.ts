@@ -20,6 +20,7 @@ import {
 	expectErrorBody,
 	expectHistoryAddsUp,
 	productCreated,
+	relayed,
 	type Item,
 	type MovementRow
 } from "./helpers";
@@ -75,6 +76,11 @@ describe("inventory over HTTP (all-in-one, embedded store)", () => {
 		return productId;
 	};
 	const alertsFor = (itemId: string) => events.of("inventory.low_stock", itemId);
+	/** An item's low-stock alerts once the events recorded so far went out (after the answer). */
+	const alertsAfterRelay = async (itemId: string) => {
+		await relayed();
+		return alertsFor(itemId);
+	};
 
 	describe("auto-creation on product.created", () => {
 		it.each([
@@ -366,29 +372,29 @@ describe("inventory over HTTP (all-in-one, embedded store)", () => {
 				call("reserveOrder", { orderId: randomUUID(), items: [{ productId: item.productId, quantity }] });
 			const o1 = randomUUID();
 			await reserve(10); // available 10
-			expect(alertsFor(item.id)).toHaveLength(0);
+			expect(await alertsAfterRelay(item.id)).toHaveLength(0);
 			await call("reserveOrder", { orderId: o1, items: [{ productId: item.productId, quantity: 6 }] }); // 4: crossed
-			expect(alertsFor(item.id).map(e => e.data)).toEqual([
+			expect((await alertsAfterRelay(item.id)).map(e => e.data)).toEqual([
 				{ productId: item.productId, itemId: item.id, available: 4, lowStockThreshold: 5 }
 			]);
 			await reserve(1); // 3: still below, no new alert
 			await call("adjust", { productId: item.productId, delta: -1 }); // 2
 			await reserve(5); // short: fails, nothing changes
-			expect(alertsFor(item.id)).toHaveLength(1);
+			expect(await alertsAfterRelay(item.id)).toHaveLength(1);
 
 			await call("releaseOrder", { orderId: o1 }); // 8: above again, re-armed
-			expect(alertsFor(item.id)).toHaveLength(1);
+			expect(await alertsAfterRelay(item.id)).toHaveLength(1);
 			await call("adjust", { productId: item.productId, delta: -3 }); // 5: at the threshold is low
-			expect(alertsFor(item.id)).toHaveLength(2);
-			expect(alertsFor(item.id)[1].data).toMatchObject({ available: 5 });
+			expect(await alertsAfterRelay(item.id)).toHaveLength(2);
+			expect((await alertsAfterRelay(item.id))[1].data).toMatchObject({ available: 5 });
 
 			// Raising the threshold above available is a crossing too; lowering it re-arms.
 			await api.put(`${BASE}/inventory/${item.id}`, { onHand: 30 }, { token: admin }); // 11 reserved: available 19
 			await api.put(`${BASE}/inventory/${item.id}`, { lowStockThreshold: 20 }, { token: admin });
-			expect(alertsFor(item.id)).toHaveLength(3);
-			expect(alertsFor(item.id)[2].data).toMatchObject({ available: 19, lowStockThreshold: 20 });
+			expect(await alertsAfterRelay(item.id)).toHaveLength(3);
+			expect((await alertsAfterRelay(item.id))[2].data).toMatchObject({ available: 19, lowStockThreshold: 20 });
 			await api.put(`${BASE}/inventory/${item.id}`, { lowStockThreshold: 20 }, { token: admin });
-			expect(alertsFor(item.id)).toHaveLength(3);
+			expect(await alertsAfterRelay(item.id)).toHaveLength(3);
 		});
 
 		it("raises one alert when many concurrent orders cross the threshold together", async () => {
@@ -399,16 +405,16 @@ describe("inventory over HTTP (all-in-one, embedded store)", () => {
 				)
 			);
 			expect(await byProduct(item.productId)).toMatchObject({ available: 2, reserved: 48 });
-			expect(alertsFor(item.id)).toHaveLength(1);
+			expect(await alertsAfterRelay(item.id)).toHaveLength(1);
 		});
 
 		it("an item created at or below its threshold starts latched: no alert until it was above once", async () => {
 			const item = await productCreated(stack.broker, 2);
 			await call("adjust", { productId: item.productId, delta: -1 });
-			expect(alertsFor(item.id)).toHaveLength(0);
+			expect(await alertsAfterRelay(item.id)).toHaveLength(0);
 			await call("adjust", { productId: item.productId, delta: 10 });
 			await call("adjust", { productId: item.productId, delta: -10 });
-			expect(alertsFor(item.id)).toHaveLength(1);
+			expect(await alertsAfterRelay(item.id)).toHaveLength(1);
 		});
 	});
 

@@ -6,7 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { createEvent } from "../../lib/events";
 import { startStack, type Stack } from "../helpers/stack";
-import { allMovements, eventProbe, expectHistoryAddsUp, productCreated, type Item } from "./helpers";
+import { allMovements, eventProbe, expectHistoryAddsUp, productCreated, relayed, type Item } from "./helpers";
 
 export interface StorageTarget {
 	env: Record<string, string>;
@@ -39,8 +39,12 @@ export function reservationSuite(label: string, open: () => Promise<StorageTarge
 
 		// The calls wait in line on one item (200 at once below): the production request timeout (10 s)
 		// is a latency bound this correctness suite does not test, and a loaded CI machine reached it.
-		const call = <T = Outcome>(action: string, params: object) =>
-			stack.broker.call(`inventory.${action}`, params, { timeout: 25_000 }) as Promise<T>;
+		// Answered once the events it recorded reached the probe (they go out after the answer).
+		const call = async <T = Outcome>(action: string, params: object) => {
+			const answer = (await stack.broker.call(`inventory.${action}`, params, { timeout: 25_000 })) as T;
+			await relayed();
+			return answer;
+		};
 		const item = (id: string) => call<Item>("get", { id });
 		const reserve = (orderId: string, items: Array<{ productId: string; quantity: number }>) =>
 			call("reserveOrder", { orderId, items });
@@ -227,6 +231,7 @@ export function reservationSuite(label: string, open: () => Promise<StorageTarge
 			// An order short of stock fails once and holds nothing.
 			const o3 = randomUUID();
 			await stack.broker.emit("order.created", emit("order.created", { ...order(o3), items: [{ productId: e, quantity: 19 }] }));
+			await relayed();
 			expect(events.of("inventory.reservation_failed", o3).map(ev => ev.data)).toEqual([
 				{ orderId: o3, reason: "out_of_stock", productId: e }
 			]);
