@@ -97,10 +97,12 @@ export function loadConfig(env: Env = process.env) {
 		/** The longest wait between two delivery attempts of one event (the backoff doubles up to it). */
 		outboxRetryMaxMs: int(env.OUTBOX_RETRY_MAX_MS, 60_000),
 		/**
-		 * The longest turn of the event loop that starts deliveries right after their commit before
-		 * requests get in (lib/outbox/relay-lane.ts); 0 starts each at once.
+		 * How long a turn of the event loop starts deliveries right after their commit before requests
+		 * get in, while none has waited long (lib/outbox/relay-lane.ts); 0 starts each at once. 0 by
+		 * default when RabbitMQ carries the order flow: its prefetch paces the steps, and holding each
+		 * publish back made the flow slower (docs/performance.md).
 		 */
-		outboxRelayTurnMs: numberSetting(env, "OUTBOX_RELAY_TURN_MS", 1, 0),
+		outboxRelayTurnMs: numberSetting(env, "OUTBOX_RELAY_TURN_MS", env.AMQP_URL ? 0 : 1, 0),
 		/** The wait in that lane at which its turns have grown to ten times OUTBOX_RELAY_TURN_MS (they grow in proportion). */
 		outboxRelayLagMs: numberSetting(env, "OUTBOX_RELAY_LAG_MS", 500, 1),
 		/** How often inventory audits reserved stock against live reservations (0: never by itself). */

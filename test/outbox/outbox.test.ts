@@ -2,12 +2,14 @@
  * The outbox on the real embedded store, with the relay's destination a test function (standing in
  * for the bus and the brokers, which other suites cover): an event is stored with its change or not
  * at all, delivered after the commit, kept and retried while delivery fails, and taken over from a
- * writer that died before delivering it.
+ * writer that died before delivering it; with a relay lane, its own poller leaves alone what waits in
+ * the lane, and stopping starts what waits there.
  */
 import { createStores, type Store } from "../../lib/store";
 import type { DomainEvent } from "../../lib/events";
 import { outboxCollection, type OutboxRecord } from "../../lib/outbox/collections";
 import { Outbox, type OutboxSettings } from "../../lib/outbox/outbox";
+import { RelayLane } from "../../lib/outbox/relay-lane";
 
 interface Thing {
 	id: string;
@@ -209,5 +211,51 @@ describe("outbox (embedded store; delivery to a test function)", () => {
 		expect(delivered).toEqual([]);
 		await ordered.poll(Date.now() + 20_000);
 		expect(delivered.map(e => (e.data as { step: number }).step)).toEqual([1, 2]);
+	});
+
+	describe("with a relay lane (lib/outbox/relay-lane.ts)", () => {
+		const laned = (lane: RelayLane, leaseMs: number, deliver: (event: DomainEvent<unknown>, first: boolean) => Promise<void>) =>
+			new Outbox({ source: "things", records, settings: { ...settings, leaseMs }, logger: quiet, lane, deliver });
+		const created = (box: Outbox, name: string) =>
+			box.write(async w => {
+				const t = await w.bind(things).insert({ name });
+				w.stage("thing.created", t.id, { name });
+			});
+
+		it("its poller leaves alone a record waiting in the lane, which is delivered once, not as a first delivery once its lease ran out", async () => {
+			// A lane that holds its deliveries until told (a turn that never comes on its own).
+			const held: Array<() => void> = [];
+			const lane = new (class extends RelayLane {
+				override add(_owner: object, start: () => void) {
+					held.push(start);
+				}
+			})(1);
+			const seen: Array<{ event: DomainEvent<unknown>; first: boolean }> = [];
+			const box = laned(lane, 1, async (event, first) => void seen.push({ event, first }));
+			await created(box, "a");
+			await new Promise(resolve => setTimeout(resolve, 5)); // the 1 ms lease has run out
+			expect(await box.poll()).toBe(0);
+			expect(seen).toEqual([]);
+			expect(held).toHaveLength(1);
+			held[0]!();
+			await new Promise(resolve => setImmediate(resolve));
+			expect(seen).toHaveLength(1);
+			expect(seen[0]).toMatchObject({ event: { type: "thing.created" }, first: false });
+			expect(await box.poll()).toBe(0);
+			expect(seen).toHaveLength(1);
+		});
+
+		it("starts its queued deliveries when it stops, and has them done before stop() answers", async () => {
+			const lane = new RelayLane(1);
+			const box = laned(lane, 10_000, async event => {
+				await new Promise(resolve => setTimeout(resolve, 20));
+				delivered.push(event);
+			});
+			await created(box, "b");
+			expect(lane.waiting).toBe(1);
+			await box.stop();
+			expect(delivered.map(e => e.type)).toEqual(["thing.created"]);
+			expect(await records.count()).toBe(0);
+		});
 	});
 });

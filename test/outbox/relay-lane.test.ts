@@ -2,16 +2,11 @@
  * The relay lane (lib/outbox/relay-lane.ts) with a real HTTP server and client in this process: a
  * request that arrives while a long line of deliveries waits is answered between two of the lane's
  * turns, not after the whole line; the line keeps its order; a line that waited long gets longer
- * turns; and an outbox stopping starts its own queued deliveries at once. Then the outbox on the
- * real embedded store with a lane: its poller leaves alone a record waiting in the lane, however
- * long its lease has run out.
+ * turns; and an outbox stopping starts its own queued deliveries at once (the outbox's own use of
+ * a lane is in outbox.test.ts).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createStores, type Store } from "../../lib/store";
-import type { DomainEvent } from "../../lib/events";
-import { outboxCollection, type OutboxRecord } from "../../lib/outbox/collections";
-import { Outbox } from "../../lib/outbox/outbox";
 import { RelayLane } from "../../lib/outbox/relay-lane";
 
 const busyFor = (ms: number) => {
@@ -101,91 +96,5 @@ describe("relay lane: deliveries in short turns, requests in between", () => {
 		await new Promise(resolve => setImmediate(resolve));
 		expect(ran).toEqual(["mine 1", "mine 2", "theirs"]);
 		expect(lane.waiting).toBe(0);
-	});
-});
-
-describe("outbox with a relay lane (embedded store; delivery to a test function)", () => {
-	interface Thing {
-		id: string;
-		name: string;
-		[key: string]: unknown;
-	}
-	const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-	let things: Store<Thing>;
-	let records: Store<OutboxRecord>;
-
-	beforeEach(async () => {
-		const stores = createStores([{ name: "things", fields: { name: { type: "string" } } }, outboxCollection("things")], {
-			uri: null,
-			dataDir: null,
-			connectTimeoutMs: 1000
-		});
-		things = stores.things as Store<Thing>;
-		records = stores.things_outbox as unknown as Store<OutboxRecord>;
-		await things.connect();
-		await records.connect();
-	});
-	afterEach(async () => {
-		await things.disconnect();
-		await records.disconnect();
-	});
-
-	it("keeps its poller off a record waiting in the lane, and delivers it once, not as a first delivery once its lease ran out", async () => {
-		// A lane that holds its deliveries until told (a turn that never comes on its own).
-		const held: Array<() => void> = [];
-		const lane = new (class extends RelayLane {
-			override add(_owner: object, start: () => void) {
-				held.push(start);
-			}
-		})(1);
-		const delivered: Array<{ event: DomainEvent<unknown>; first: boolean }> = [];
-		const box = new Outbox({
-			source: "things",
-			records,
-			settings: { pollMs: 0, leaseMs: 1, retryMaxMs: 100, batch: 100 },
-			logger: quiet,
-			lane,
-			deliver: async (event, first) => {
-				delivered.push({ event, first });
-			}
-		});
-		await box.write(async w => {
-			const t = await w.bind(things).insert({ name: "a" });
-			w.stage("thing.created", t.id, { name: "a" });
-		});
-		await new Promise(resolve => setTimeout(resolve, 5)); // the 1 ms lease has run out
-		expect(await box.poll()).toBe(0);
-		expect(delivered).toEqual([]);
-		expect(held).toHaveLength(1);
-		held[0]!();
-		await new Promise(resolve => setImmediate(resolve));
-		expect(delivered).toHaveLength(1);
-		expect(delivered[0]).toMatchObject({ event: { type: "thing.created" }, first: false });
-		expect(await box.poll()).toBe(0);
-		expect(delivered).toHaveLength(1);
-	});
-
-	it("starts its queued deliveries when it stops, and has them done before stop() answers", async () => {
-		const lane = new RelayLane(1);
-		const delivered: string[] = [];
-		const box = new Outbox({
-			source: "things",
-			records,
-			settings: { pollMs: 0, leaseMs: 10_000, retryMaxMs: 100, batch: 100 },
-			logger: quiet,
-			lane,
-			deliver: async event => {
-				await new Promise(resolve => setTimeout(resolve, 20));
-				delivered.push(event.type);
-			}
-		});
-		await box.write(async w => {
-			const t = await w.bind(things).insert({ name: "b" });
-			w.stage("thing.created", t.id, { name: "b" });
-		});
-		expect(lane.waiting).toBe(1);
-		await box.stop();
-		expect(delivered).toEqual(["thing.created"]);
-		expect(await records.count()).toBe(0);
 	});
 });

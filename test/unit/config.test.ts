@@ -16,6 +16,15 @@ describe("configuration", () => {
 		expect(() => loadConfig({ PORT: "eighty" })).toThrow(/Invalid number/);
 	});
 
+	it("holds deliveries in the relay lane by default, not when RabbitMQ carries the flow, unless told", () => {
+		expect(loadConfig({}).outboxRelayTurnMs).toBe(1);
+		expect(loadConfig({ AMQP_URL: "amqp://mq" }).outboxRelayTurnMs).toBe(0);
+		expect(loadConfig({ AMQP_URL: "amqp://mq", OUTBOX_RELAY_TURN_MS: "2" }).outboxRelayTurnMs).toBe(2);
+		expect(loadConfig({}).outboxRelayLagMs).toBe(500);
+		expect(() => loadConfig({ OUTBOX_RELAY_TURN_MS: "-1" })).toThrow(/OUTBOX_RELAY_TURN_MS/);
+		expect(() => loadConfig({ OUTBOX_RELAY_LAG_MS: "0" })).toThrow(/OUTBOX_RELAY_LAG_MS/);
+	});
+
 	it("masks passwords in URIs", () => {
 		expect(maskUri("postgres://shop:p%40ss@db:5432/shop")).toBe("postgres://shop:***@db:5432/shop");
 		expect(maskUri("mongodb://db:27017/x")).toBe("mongodb://db:27017/x");
