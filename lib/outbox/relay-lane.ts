@@ -1,6 +1,8 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+
 /**
- * Starts the outbox's fast-path deliveries in short turns of the event loop, so that requests get
- * in between them.
+ * Starts the outbox's fast-path deliveries of background steps in short turns of the event loop, so
+ * that requests get in between them.
  *
  * A delivery runs its consumers' handlers, whose writes record more events, whose deliveries run
  * more handlers: under load, one turn of the event loop ran a long line of other orders' background
@@ -15,6 +17,11 @@
  * smoothly, without a burst of every late delivery in one turn. The records are committed before
  * they wait, so nothing is lost, and the outbox's backlog gauge counts them. With `turnMs` 0 every
  * delivery starts at once.
+ *
+ * Only the steps of a flow wait: an event recorded by a request (or a timer) starts its delivery at
+ * once, as before, so what a request sets off begins in its own turn (a product created in the
+ * admin has its stock record a moment later, not after a line of other orders' steps); the events
+ * recorded by the handlers a delivery runs wait in the lane.
  */
 export class RelayLane {
 	private readonly queue: Array<{ owner: object; at: number; start(): void } | undefined> = [];
@@ -26,9 +33,14 @@ export class RelayLane {
 		readonly lagMs = 500
 	) {}
 
-	/** Queues `start` (at once when the lane has no turn length). `start` must not throw. */
+	/**
+	 * Queues `start` when the caller is a step of a flow; starts it at once, as a step, when a request
+	 * (or a timer) recorded the event, or when the lane has no turn length. `start` must not throw.
+	 */
 	add(owner: object, start: () => void): void {
 		if (this.turnMs <= 0) return start();
+		// Set off by a request: at once, as the first step of its flow.
+		if (!inLane.getStore()) return inLane.run(true, start);
 		this.queue.push({ owner, at: performance.now(), start });
 		this.schedule();
 	}
@@ -39,7 +51,7 @@ export class RelayLane {
 			const job = this.queue[i];
 			if (job?.owner !== owner) continue;
 			this.queue[i] = undefined;
-			job.start();
+			inLane.run(true, job.start);
 		}
 	}
 
@@ -66,7 +78,7 @@ export class RelayLane {
 			const job = this.queue[this.head];
 			this.queue[this.head++] = undefined;
 			if (!job) continue;
-			job.start();
+			inLane.run(true, job.start);
 			if (performance.now() >= until) break;
 		}
 		if (this.head === this.queue.length) {
@@ -81,6 +93,14 @@ export class RelayLane {
 		}
 		this.schedule();
 	}
+}
+
+/** Set while a delivery the lane started runs, and in everything that follows from it. */
+const inLane = new AsyncLocalStorage<true>();
+
+/** Runs `work` as a step of a flow, whose deliveries wait in the lane (how the lane starts them). */
+export function asFlowStep<R>(work: () => R): R {
+	return inLane.run(true, work);
 }
 
 const lanes = new Map<string, RelayLane>();

@@ -9,7 +9,7 @@ import { createStores, type Store } from "../../lib/store";
 import type { DomainEvent } from "../../lib/events";
 import { outboxCollection, type OutboxRecord } from "../../lib/outbox/collections";
 import { Outbox, type OutboxSettings } from "../../lib/outbox/outbox";
-import { RelayLane } from "../../lib/outbox/relay-lane";
+import { asFlowStep, RelayLane } from "../../lib/outbox/relay-lane";
 
 interface Thing {
 	id: string;
@@ -251,7 +251,7 @@ describe("outbox (embedded store; delivery to a test function)", () => {
 				await new Promise(resolve => setTimeout(resolve, 20));
 				delivered.push(event);
 			});
-			await created(box, "b");
+			await asFlowStep(() => created(box, "b"));
 			expect(lane.waiting).toBe(1);
 			await box.stop();
 			expect(delivered.map(e => e.type)).toEqual(["thing.created"]);

@@ -2,12 +2,13 @@
  * The relay lane (lib/outbox/relay-lane.ts) with a real HTTP server and client in this process: a
  * request that arrives while a long line of deliveries waits is answered between two of the lane's
  * turns, not after the whole line; the line keeps its order; a line that waited long gets longer
- * turns; and an outbox stopping starts its own queued deliveries at once (the outbox's own use of
- * a lane is in outbox.test.ts).
+ * turns; what a request records starts at once, what a step the lane started records waits; and an
+ * outbox stopping starts its own queued deliveries at once (the outbox's own use of a lane is in
+ * outbox.test.ts).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { RelayLane } from "../../lib/outbox/relay-lane";
+import { asFlowStep, RelayLane } from "../../lib/outbox/relay-lane";
 
 const busyFor = (ms: number) => {
 	const end = performance.now() + ms;
@@ -24,12 +25,14 @@ async function answeredAt(lane: RelayLane, url: string, count: number, eachMs: n
 			res.on("end", () => resolve(started.length));
 		}).on("error", reject);
 	});
-	// The request is on its way; the line is queued before its answer can come.
-	for (let i = 0; i < count; i++)
-		lane.add(owner, () => {
-			busyFor(eachMs);
-			started.push(i);
-		});
+	// The request is on its way; the line (recorded by a step of a flow) is queued before its answer can come.
+	asFlowStep(() => {
+		for (let i = 0; i < count; i++)
+			lane.add(owner, () => {
+				busyFor(eachMs);
+				started.push(i);
+			});
+	});
 	const at = await answer;
 	await new Promise<void>(resolve => {
 		const wait = () => (started.length === count ? resolve() : setTimeout(wait, 5));
@@ -67,11 +70,13 @@ describe("relay lane: deliveries in short turns, requests in between", () => {
 		const startedByNextTurn = async (lagMs: number) => {
 			const lane = new RelayLane(1, lagMs);
 			let started = 0;
-			for (let i = 0; i < 10; i++)
-				lane.add({}, () => {
-					busyFor(1);
-					started++;
-				});
+			asFlowStep(() => {
+				for (let i = 0; i < 10; i++)
+					lane.add({}, () => {
+						busyFor(1);
+						started++;
+					});
+			});
 			busyFor(30); // the event loop held: the line waits 30 ms for its first turn
 			const seen = await new Promise<number>(resolve => setImmediate(() => resolve(started)));
 			while (lane.waiting) await new Promise(resolve => setImmediate(resolve));
@@ -81,14 +86,30 @@ describe("relay lane: deliveries in short turns, requests in between", () => {
 		expect(await startedByNextTurn(60_000)).toBeLessThan(5);
 	});
 
+	it("starts at once, as a step, what a request adds; what a step adds waits for a turn", async () => {
+		const lane = new RelayLane(1);
+		const ran: string[] = [];
+		lane.add({}, () => {
+			ran.push("set off by a request");
+			lane.add({}, () => ran.push("set off by that step"));
+		});
+		expect(ran).toEqual(["set off by a request"]);
+		expect(lane.waiting).toBe(1);
+		await new Promise(resolve => setImmediate(resolve));
+		expect(ran).toEqual(["set off by a request", "set off by that step"]);
+		expect(lane.waiting).toBe(0);
+	});
+
 	it("starts the queued deliveries of one owner at once on flush, in order, and leaves the others queued", async () => {
 		const lane = new RelayLane(1);
 		const mine = {};
 		const theirs = {};
 		const ran: string[] = [];
-		lane.add(mine, () => ran.push("mine 1"));
-		lane.add(theirs, () => ran.push("theirs"));
-		lane.add(mine, () => ran.push("mine 2"));
+		asFlowStep(() => {
+			lane.add(mine, () => ran.push("mine 1"));
+			lane.add(theirs, () => ran.push("theirs"));
+			lane.add(mine, () => ran.push("mine 2"));
+		});
 		expect(lane.waiting).toBe(3);
 		lane.flush(mine);
 		expect(ran).toEqual(["mine 1", "mine 2"]);
