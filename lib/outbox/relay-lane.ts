@@ -1,18 +1,18 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 
 /**
- * Starts the outbox's fast-path deliveries of background steps in short turns of the event loop, so
+ * Starts the outbox's fast-path deliveries of a flow's steps in short turns of the event loop, so
  * that requests get in between them.
  *
  * A delivery runs its consumers' handlers, whose writes record more events, whose deliveries run
  * more handlers: under load, one turn of the event loop ran a long line of other orders' background
  * steps while the requests that had arrived waited for the next poll, and a slow moment of the
- * machine held every answer up. The lane queues the deliveries and starts them in turns of their
- * own (setImmediate), each turn `turnMs` long to begin with (the delivery started last may run past it;
- * what a started delivery does after its first await is not counted), so a request waits for at
- * most about one turn of deliveries. Under a load the node cannot keep up with, the deliveries fall
- * behind instead of the answers, but not for ever: a turn grows with the wait of the oldest delivery
- * in line, to ten times `turnMs` once it has waited `lagMs` and on in proportion, so the deliveries
+ * machine held every answer up. The lane queues those deliveries and starts them in turns of their
+ * own (setImmediate), each `turnMs` long to begin with (the delivery started last may run past it;
+ * what a started delivery does after its first await is not counted), so a request waits for about
+ * one turn of them at most. Under a load the node cannot keep up with, the deliveries fall behind
+ * instead of the answers, but not for ever: a turn grows with the wait of the oldest delivery in
+ * line, to ten times `turnMs` once it has waited `lagMs` and on in proportion, so the deliveries
  * catch up and the backlog (and the memory it holds) stays bounded; the answers then slow down
  * smoothly, without a burst of every late delivery in one turn. The records are committed before
  * they wait, so nothing is lost, and the outbox's backlog gauge counts them. With `turnMs` 0 every
