@@ -93,12 +93,11 @@ export class Outbox {
 	/**
 	 * Records this node's poller must not take, though their lease may have run out: those of writes
 	 * still in progress (the poller reads on the writer's connection where the store has one, and a
-	 * batch commit can come long after the staging under load) and those delivered whose removal has
-	 * not completed. Another node's relay can still take them once their lease ran out: at least once.
+	 * batch commit can come long after the staging under load) or committed and waiting in the lane
+	 * for their first delivery (`writing`), and those delivered whose removal has not completed.
+	 * Another node's relay can still take them once their lease ran out: at least once.
 	 */
 	private readonly writing = new Set<string>();
-	/** Records committed and waiting in the lane for their first delivery. */
-	private readonly queued = new Set<string>();
 	private readonly awaitingRemoval = new Set<string>();
 	private removing: Promise<void> | null = null;
 
@@ -129,9 +128,11 @@ export class Outbox {
 		let result: R;
 		try {
 			result = await this.recordWithChange(run, staged);
-		} finally {
+		} catch (err) {
 			for (const record of staged) this.writing.delete(record.id);
+			throw err;
 		}
+		// Each stays in `writing` until its delivery starts.
 		for (const record of staged) this.relay(record);
 		return result;
 	}
@@ -211,7 +212,7 @@ export class Outbox {
 			if (this.stopped) break;
 			if (this.awaitingRemoval.has(record.id)) continue; // delivered, its removal under way
 			// A later event of a subject waits while an earlier one of it is held up (Kafka keeps their order).
-			if (this.writing.has(record.id) || this.queued.has(record.id) || this.inflight.has(record.id) || blocked.has(record.subject)) {
+			if (this.writing.has(record.id) || this.inflight.has(record.id) || blocked.has(record.subject)) {
 				blocked.add(record.subject);
 				continue;
 			}
@@ -261,16 +262,13 @@ export class Outbox {
 	 * taken the record.
 	 */
 	private relay(record: OutboxRecord): void {
+		const start = (first: boolean) => {
+			this.writing.delete(record.id);
+			void this.dispatch(record, first);
+		};
 		const lane = this.opts.lane;
-		if (!lane) {
-			void this.dispatch(record, true);
-			return;
-		}
-		this.queued.add(record.id);
-		lane.add(this, () => {
-			this.queued.delete(record.id);
-			void this.dispatch(record, Date.now() < record.nextAttemptAt);
-		});
+		if (lane) lane.add(this, () => start(Date.now() < record.nextAttemptAt));
+		else start(true);
 	}
 
 	/** Delivers one record; resolves true once it went everywhere (its record then goes), false after a failure. */

@@ -40,7 +40,7 @@ export class RelayLane {
 	add(owner: object, start: () => void): void {
 		if (this.turnMs <= 0) return start();
 		// Set off by a request: at once, as the first step of its flow.
-		if (!inLane.getStore()) return inLane.run(true, start);
+		if (!inLane.getStore()) return asFlowStep(start);
 		this.queue.push({ owner, at: performance.now(), start });
 		this.schedule();
 	}
@@ -51,7 +51,7 @@ export class RelayLane {
 			const job = this.queue[i];
 			if (job?.owner !== owner) continue;
 			this.queue[i] = undefined;
-			inLane.run(true, job.start);
+			asFlowStep(job.start);
 		}
 	}
 
@@ -78,7 +78,7 @@ export class RelayLane {
 			const job = this.queue[this.head];
 			this.queue[this.head++] = undefined;
 			if (!job) continue;
-			inLane.run(true, job.start);
+			asFlowStep(job.start);
 			if (performance.now() >= until) break;
 		}
 		if (this.head === this.queue.length) {
@@ -98,7 +98,7 @@ export class RelayLane {
 /** Set while a delivery the lane started runs, and in everything that follows from it. */
 const inLane = new AsyncLocalStorage<true>();
 
-/** Runs `work` as a step of a flow, whose deliveries wait in the lane (how the lane starts them). */
+/** Runs `work` as a step of a flow: the deliveries of the events it records wait in the lane. */
 export function asFlowStep<R>(work: () => R): R {
 	return inLane.run(true, work);
 }
